@@ -1,0 +1,3 @@
+from hub.cli.main import run
+
+run()

@@ -1,0 +1,49 @@
+"""The one settings object: every knob is an ``EDUHUB_*`` environment variable (or ``.env``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_ID_HASH_KEY = "eduhub-development-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Deployment settings; build one per app or command, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="EDUHUB_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./eduhub.db",
+        description="SQLAlchemy URL: sqlite:///path.db (embedded) or postgresql://host/db.",
+    )
+    id_hash_key: SecretStr = Field(
+        default=SecretStr(DEV_ID_HASH_KEY),
+        description="Key of the HMAC that turns ID numbers into matching hashes. Set it in "
+        "production and never change it, or existing hashes stop matching.",
+    )
+    province_code: str = Field(
+        default="32", description="GB/T 2260 province prefix (Jiangsu = 32)."
+    )
+    data_dir: Path = Field(default=Path("./var"), description="Reports, caches and exports.")
+    sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+
+    @field_validator("province_code")
+    @classmethod
+    def _two_digits(cls, value: str) -> str:
+        if len(value) != 2 or not value.isdigit():
+            raise ValueError("province_code must be two digits, e.g. 32")
+        return value
+
+    @property
+    def id_hash_key_bytes(self) -> bytes:
+        return self.id_hash_key.get_secret_value().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read from the environment once per process (tests build their own)."""
+    return Settings()

@@ -1,0 +1,48 @@
+"""The unified model every connector writes into. Imports nothing else of eduhub."""
+
+from sqlmodel import SQLModel
+
+from schemas.aid import AidPayment, PoorHousehold
+from schemas.base import PROVENANCE_FIELDS, Tracked
+from schemas.outcomes import GraduateDestination, HealthTest
+from schemas.people import Student, Teacher
+from schemas.reference import CodeValue, Region
+from schemas.runs import ConnectorRun
+from schemas.schools import ClassSizeStat, IctSurvey, School, SchoolClass
+from schemas.versioning import ChangeCounter
+
+metadata = SQLModel.metadata
+
+TRACKED_MODELS: tuple[type[Tracked], ...] = (
+    School,
+    SchoolClass,
+    ClassSizeStat,
+    IctSurvey,
+    Student,
+    Teacher,
+    AidPayment,
+    PoorHousehold,
+    HealthTest,
+    GraduateDestination,
+)
+
+__all__ = [
+    "PROVENANCE_FIELDS",
+    "TRACKED_MODELS",
+    "AidPayment",
+    "ChangeCounter",
+    "ClassSizeStat",
+    "CodeValue",
+    "ConnectorRun",
+    "GraduateDestination",
+    "HealthTest",
+    "IctSurvey",
+    "PoorHousehold",
+    "Region",
+    "School",
+    "SchoolClass",
+    "Student",
+    "Teacher",
+    "Tracked",
+    "metadata",
+]

@@ -6,9 +6,11 @@ from schemas.aid import AidPayment, PoorHousehold
 from schemas.base import PROVENANCE_FIELDS, Tracked
 from schemas.outcomes import GraduateDestination, HealthTest
 from schemas.people import Student, Teacher
+from schemas.quarantine import QuarantineRecord
 from schemas.reference import CodeValue, Region
 from schemas.runs import ConnectorRun
 from schemas.schools import ClassSizeStat, IctSurvey, School, SchoolClass
+from schemas.state import ConnectorState, LoadedFile
 from schemas.versioning import ChangeCounter
 
 metadata = SQLModel.metadata
@@ -34,10 +36,13 @@ __all__ = [
     "ClassSizeStat",
     "CodeValue",
     "ConnectorRun",
+    "ConnectorState",
     "GraduateDestination",
     "HealthTest",
     "IctSurvey",
+    "LoadedFile",
     "PoorHousehold",
+    "QuarantineRecord",
     "Region",
     "School",
     "SchoolClass",

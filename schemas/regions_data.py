@@ -74,3 +74,8 @@ def known_adcodes() -> frozenset[str]:
 def adcode_exists(adcode: str) -> bool:
     """True for any current county-level or higher code in the boundary data (all of China)."""
     return adcode in known_adcodes()
+
+
+def in_province(adcode: str, province: str = "32") -> bool:
+    """True for a code of the province itself, one of its cities or counties."""
+    return adcode.startswith(province) and adcode_exists(adcode)

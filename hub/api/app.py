@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from hub import __version__
 from hub.api import problems
+from hub.api.responses import OrjsonResponse
 from hub.api.routes import health, identifiers, reference
 from hub.settings import Settings, get_settings
 from hub.storage.engine import make_engine
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="eduhub",
         version=__version__,
         description=DESCRIPTION,
-        default_response_class=ORJSONResponse,
+        default_response_class=OrjsonResponse,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
-import click
 import orjson
 import typer
 from rich.console import Console
@@ -23,18 +22,22 @@ err_console = Console(stderr=True)
 class OneLineErrors(TyperGroup):
     """Expected failures become ``Error: <one line>`` and a non-zero exit, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except EduhubError as exc:
-            raise click.ClickException(exc.detail) from exc
+            fail(exc.detail)
         except SQLAlchemyError as exc:
             orig = getattr(exc, "orig", None) or exc
-            raise click.ClickException(
-                f"database error: {str(orig).strip().splitlines()[0]}"
-            ) from exc
+            fail(f"database error: {str(orig).strip().splitlines()[0]}")
         except OSError as exc:
-            raise click.ClickException(str(exc)) from exc
+            fail(str(exc))
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line on stderr and exit non-zero."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
 
 
 class CliState:
@@ -48,8 +51,10 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            overrides = {"database_url": self._database_url} if self._database_url else {}
-            self._settings = Settings(**overrides)
+            settings = Settings()
+            if self._database_url:
+                settings = settings.model_copy(update={"database_url": self._database_url})
+            self._settings = settings
         return self._settings
 
     @property

@@ -58,7 +58,7 @@ def codes(
         return
     with Session(state(ctx).engine) as session:
         rows = reference.get_code_table(session=session, table=table)
-        data = [
+        data: list[dict[str, object]] = [
             {
                 "code": r.code,
                 "name": r.name,
@@ -71,8 +71,8 @@ def codes(
         print_json(data)
         return
     out = Table("code", "name", "parent", "aliases", title=table)
-    for row in data:
-        out.add_row(row["code"], row["name"], row["parent"] or "", " | ".join(row["aliases"]))
+    for r in rows:
+        out.add_row(r.code, r.name, r.parent or "", r.aliases.replace("|", " | "))
     console.print(out)
 
 

@@ -25,7 +25,7 @@ def normalise_url(raw: str) -> URL:
     backend = url.get_backend_name()
     if backend not in SUPPORTED:
         raise ConfigError(f"unsupported database {backend!r} in {raw!r}: use sqlite or postgresql")
-    if backend == "postgresql" and url.get_driver_name() != "psycopg":
+    if backend == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return url
 

@@ -19,14 +19,14 @@ def seed_reference(engine: Engine, province: str) -> dict[str, int]:
         existing = {r.adcode: r for r in session.exec(select(Region)).all()}
         for row in province_regions(province):  # parents sort before children
             region = existing.get(row.adcode)
-            values = {
+            values: dict[str, str | None] = {
                 "name": row.name,
                 "level": row.level,
                 "parent": row.parent,
                 "boundary_path": row.boundary_path,
             }
             if region is None:
-                session.add(Region(adcode=row.adcode, **values))
+                session.add(Region.model_validate({"adcode": row.adcode, **values}))
                 session.flush()
             else:
                 for key, value in values.items():

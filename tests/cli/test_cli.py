@@ -64,7 +64,7 @@ def test_db_current_reports_up_to_date(database_url: str) -> None:
         ("11010519491231002X", 0, "valid"),
         ("360426199101010072", 1, "id_number.check_digit"),
         ("G360426199101010071", 0, "valid"),
-        ("3332001234", 1, "school_code.category"),
+        ("9932001234", 1, "school_code.category"),
     ],
 )
 def test_check_id_exit_code_and_reason(value: str, code: int, needle: str) -> None:

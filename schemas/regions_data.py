@@ -8,6 +8,9 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+from schemas.identifiers import Check, normalize_text
+from schemas.rules import ADCODE_UNKNOWN, message
+
 LEVELS = {"省": "province", "市": "city", "区县": "county"}
 # Municipalities and provincial-level units have no city row: their districts hang off the province.
 
@@ -79,3 +82,21 @@ def adcode_exists(adcode: str) -> bool:
 def in_province(adcode: str, province: str = "32") -> bool:
     """True for a code of the province itself, one of its cities or counties."""
     return adcode.startswith(province) and adcode_exists(adcode)
+
+
+def check_adcode(value: object, province: str | None = None) -> Check:
+    """A GB/T 2260 code must exist in the boundary data (and lie in ``province`` if given)."""
+    code = normalize_text(value)
+    if not code:
+        return Check(False, "adcode", None, ADCODE_UNKNOWN, "行政区划代码为空 (empty region code)")
+    if not (len(code) == 6 and code.isdigit() and adcode_exists(code)):
+        return Check(False, "adcode", code, ADCODE_UNKNOWN, f"{message(ADCODE_UNKNOWN)}: {code}")
+    if province is not None and not code.startswith(province):
+        return Check(
+            False,
+            "adcode",
+            code,
+            ADCODE_UNKNOWN,
+            f"行政区划 {code} 不在本省 (not in province {province})",
+        )
+    return Check(True, "adcode", code)

@@ -6,6 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
+import catalog.tables
 import schemas
 from hub.settings import get_settings
 from hub.storage.engine import make_engine
@@ -21,11 +22,17 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
 
+def _managed(name: str | None, type_: str, _parent: object) -> bool:
+    """Leave the search-engine objects of the catalog migration out of comparisons."""
+    return not catalog.tables.is_search_engine_object(name, type_)
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=True,
+        include_name=_managed,
         **kwargs,  # type: ignore[arg-type]
     )
 

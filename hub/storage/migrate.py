@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+import catalog.tables
 import schemas
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,13 @@ def drift(engine: Engine) -> list[Any]:
     """Differences between the migrated database and the models (empty when in step)."""
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
-            conn, opts={"compare_type": True, "target_metadata": schemas.metadata}
+            conn,
+            opts={
+                "compare_type": True,
+                "target_metadata": schemas.metadata,
+                "include_name": lambda name, type_, _parent: (
+                    not catalog.tables.is_search_engine_object(name, type_)
+                ),
+            },
         )
         return list(compare_metadata(ctx, schemas.metadata))

@@ -1,0 +1,64 @@
+"""Published catalog versions (frozen JSON snapshots) and the search index over them.
+
+The full-text side of search is not in this metadata: migration 0002 adds an FTS5 trigram table
+(``catalog_search_fts``, SQLite) or a pg_trgm GIN index (PostgreSQL) that the ORM never maps.
+``is_search_engine_object`` tells Alembic to leave those alone when it compares schemas.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+import schemas  # noqa: F401 - the shared metadata and its naming convention come first
+from schemas.base import utcnow
+
+FTS_TABLE = "catalog_search_fts"
+TRGM_INDEX = "ix_catalog_search_text_trgm"
+
+
+class CatalogVersion(SQLModel, table=True):
+    """One published version: the entries exactly as they were, never edited afterwards."""
+
+    __tablename__ = "catalog_versions"
+
+    version: str = Field(primary_key=True, max_length=10, description="major.minor, e.g. 1.0")
+    published_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    entry_count: int
+    digest: str = Field(max_length=64, description="sha256 of the snapshot")
+    note: str = Field(default="", max_length=400)
+    snapshot: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class CatalogSearchRow(SQLModel, table=True):
+    """One resource of one version, flattened for filtering and full-text search."""
+
+    __tablename__ = "catalog_search"
+    __table_args__ = (UniqueConstraint("version", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(foreign_key="catalog_versions.version", max_length=10, index=True)
+    code: str = Field(max_length=30)
+    resource_id: str = Field(max_length=60)
+    name: str = Field(max_length=200)
+    provider_code: str = Field(max_length=30, index=True)
+    provider_name: str = Field(max_length=100)
+    classification_code: str = Field(max_length=8, index=True)
+    sharing_type: str = Field(max_length=10)
+    is_open: bool
+    update_cycle: str = Field(max_length=10)
+    format_category: str = Field(max_length=10)
+    format_type: str = Field(max_length=60)
+    search_text: str = Field(sa_type=Text, description="names, abstract, keywords, items")
+
+
+def is_search_engine_object(name: str | None, type_: str) -> bool:
+    """True for the FTS5 tables and the trigram index the migration owns outside the ORM."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
+    return type_ == "index" and name == TRGM_INDEX

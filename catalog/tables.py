@@ -53,6 +53,7 @@ class CatalogSearchRow(SQLModel, table=True):
     format_category: str = Field(max_length=10)
     format_type: str = Field(max_length=60)
     search_text: str = Field(sa_type=Text, description="names, abstract, keywords, items")
+    entry: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, description="the entry")
 
 
 def is_search_engine_object(name: str | None, type_: str) -> bool:

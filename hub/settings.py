@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path("./var"), description="Reports, caches and exports.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    catalog_dir: Path | None = Field(
+        default=None,
+        description="Catalog source: a folder with entries/*.yaml and registry.yaml "
+        "(default: the catalog shipped in the package).",
+    )
+    catalog_base_uri: str = Field(
+        default="https://eduhub.jyt.jiangsu.gov.cn",
+        description="Base of the stable URIs in the DCAT-AP export and CKAN links.",
+    )
 
     @field_validator("province_code")
     @classmethod

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("format_category", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("format_type", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("entry", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["version"],
             ["catalog_versions.version"],

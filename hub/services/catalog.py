@@ -1,0 +1,303 @@
+"""The resource catalog as a service: validate, publish versions, list, search, show, diff, export.
+
+The YAML entries are the editable source; the database holds what has been published. Every
+read (API, CKAN, exports) serves a published version, so what harvesters see only changes when
+someone publishes, and old versions stay readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from catalog.diff import CatalogDiff, diff_entries
+from catalog.loader import LoadedCatalog, load_catalog
+from catalog.model import Entry
+from catalog.tables import CatalogSearchRow, CatalogVersion
+from hub.errors import Conflict, Invalid, NotFound
+from hub.settings import Settings
+from hub.storage.catalog_index import SORTS, Filters, search_rows
+
+VERSION = re.compile(r"^(\d{1,3})\.(\d{1,3})$")
+MAX_PAGE = 1000
+
+
+class ResourceSummary(BaseModel):
+    """One line of a catalog listing."""
+
+    code: str
+    id: str
+    name: str
+    provider: str
+    provider_code: str
+    classification_code: str
+    sharing_type: str
+    open: bool
+    update_cycle: str
+    format: str
+
+
+class ResourcePage(BaseModel):
+    version: str
+    count: int
+    data: list[ResourceSummary]
+
+
+class VersionInfo(BaseModel):
+    version: str
+    published_at: datetime
+    entry_count: int
+    digest: str
+    note: str
+
+
+def version_key(version: str) -> tuple[int, int]:
+    match = VERSION.match(version)
+    if match is None:
+        raise Invalid(f"version {version!r} must look like 1.0 or 1.12")
+    return int(match.group(1)), int(match.group(2))
+
+
+def validate(*, settings: Settings) -> LoadedCatalog:
+    """Load the editable catalog and run every rule (problems are reported, not raised)."""
+    return load_catalog(settings.catalog_dir)
+
+
+def search_text(entry: Entry) -> str:
+    """What full-text search looks at: names, abstracts, keywords, classification, items."""
+    parts = [
+        entry.code,
+        entry.id,
+        entry.name,
+        entry.name_en,
+        entry.abstract,
+        entry.abstract_en,
+        entry.provider.name,
+        entry.provider.department,
+        entry.classification.category_name,
+        entry.classification.subcategory_name,
+        *entry.keywords,
+        *(item.name for item in entry.items),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _search_row(version: str, entry: Entry) -> CatalogSearchRow:
+    return CatalogSearchRow(
+        version=version,
+        code=entry.code,
+        resource_id=entry.id,
+        name=entry.name,
+        provider_code=entry.provider.code,
+        provider_name=entry.provider.name,
+        classification_code=entry.classification.code,
+        sharing_type=entry.sharing.type.value,
+        is_open=entry.openness.open,
+        update_cycle=entry.update_cycle.value,
+        format_category=entry.format.category.value,
+        format_type=entry.format.type,
+        search_text=search_text(entry),
+        entry=entry.model_dump(mode="json"),
+    )
+
+
+def _digest(snapshot: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(orjson.dumps(snapshot, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _info(row: CatalogVersion) -> VersionInfo:
+    return VersionInfo.model_validate(row, from_attributes=True)
+
+
+def publish_entries(
+    *, session: Session, version: str, entries: list[Entry], note: str = ""
+) -> VersionInfo:
+    """Freeze ``entries`` as ``version``: it must be new, higher, different, and reuse no code."""
+    key = version_key(version)
+    if session.get(CatalogVersion, version) is not None:
+        raise Conflict(f"catalog version {version} is already published; versions are frozen")
+    latest = _latest_row(session)
+    if latest is not None and key <= version_key(latest.version):
+        raise Conflict(f"version {version} must be higher than the latest, {latest.version}")
+    snapshot = [e.model_dump(mode="json") for e in sorted(entries, key=lambda e: e.code)]
+    digest = _digest(snapshot)
+    if latest is not None and latest.digest == digest:
+        raise Conflict(f"nothing changed since version {latest.version}")
+    holders: dict[str, str] = dict(
+        session.execute(
+            sa_select(col(CatalogSearchRow.code), col(CatalogSearchRow.resource_id)).distinct()
+        )
+        .tuples()
+        .all()
+    )
+    for entry in entries:
+        holder = holders.get(entry.code)
+        if holder is not None and holder != entry.id:
+            raise Conflict(
+                f"code {entry.code} was published for {holder!r}; codes are never reused",
+            )
+    row = CatalogVersion(
+        version=version, entry_count=len(entries), digest=digest, note=note, snapshot=snapshot
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(_search_row(version, e) for e in entries)
+    session.commit()
+    session.refresh(row)
+    return _info(row)
+
+
+def publish(*, session: Session, settings: Settings, version: str, note: str = "") -> VersionInfo:
+    """Validate the editable catalog and publish it as ``version``."""
+    version_key(version)
+    loaded = validate(settings=settings)
+    if not loaded.ok:
+        raise Invalid(
+            f"the catalog has {len(loaded.problems)} problem(s); run `eduhub catalog validate`",
+            problems=[str(p) for p in loaded.problems],
+        )
+    return publish_entries(session=session, version=version, entries=loaded.entries, note=note)
+
+
+def _latest_row(session: Session) -> CatalogVersion | None:
+    versions = list(session.exec(select(CatalogVersion.version)).all())
+    if not versions:
+        return None
+    return session.get(CatalogVersion, max(versions, key=version_key))
+
+
+def list_versions(*, session: Session) -> list[VersionInfo]:
+    rows = (
+        session.execute(
+            sa_select(
+                col(CatalogVersion.version),
+                col(CatalogVersion.published_at),
+                col(CatalogVersion.entry_count),
+                col(CatalogVersion.digest),
+                col(CatalogVersion.note),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    infos = [
+        VersionInfo(version=v, published_at=p, entry_count=n, digest=d, note=note)
+        for v, p, n, d, note in rows
+    ]
+    return sorted(infos, key=lambda i: version_key(i.version))
+
+
+def resolve_version(*, session: Session, version: str | None = None) -> str:
+    """``version`` if published, else the latest; NotFound when there is nothing to serve."""
+    if version is not None:
+        version_key(version)
+        if session.get(CatalogVersion, version) is None:
+            raise NotFound(f"catalog version {version} has not been published")
+        return version
+    versions = list(session.exec(select(CatalogVersion.version)).all())
+    if not versions:
+        raise NotFound("no catalog version is published yet: run `eduhub catalog publish`")
+    return max(versions, key=version_key)
+
+
+def _summary(row: CatalogSearchRow) -> ResourceSummary:
+    return ResourceSummary(
+        code=row.code,
+        id=row.resource_id,
+        name=row.name,
+        provider=row.provider_name,
+        provider_code=row.provider_code,
+        classification_code=row.classification_code,
+        sharing_type=row.sharing_type,
+        open=row.is_open,
+        update_cycle=row.update_cycle,
+        format=f"{row.format_category}/{row.format_type}",
+    )
+
+
+def search_resources(
+    *,
+    session: Session,
+    q: str | None = None,
+    filters: Filters | None = None,
+    version: str | None = None,
+    sort: str = "code",
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[str, int, list[CatalogSearchRow]]:
+    """(version, total, rows of one page) matching the filters and every term of ``q``."""
+    if sort not in SORTS:
+        raise Invalid(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if not 0 <= limit <= MAX_PAGE or offset < 0:
+        raise Invalid(f"limit must be within 0..{MAX_PAGE} and offset not negative")
+    resolved = resolve_version(session=session, version=version)
+    total, rows = search_rows(
+        session,
+        version=resolved,
+        filters=filters or Filters(),
+        q=q,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return resolved, total, rows
+
+
+def list_resources(
+    *,
+    session: Session,
+    q: str | None = None,
+    filters: Filters | None = None,
+    version: str | None = None,
+    sort: str = "code",
+    limit: int = 20,
+    offset: int = 0,
+) -> ResourcePage:
+    resolved, total, rows = search_resources(
+        session=session,
+        q=q,
+        filters=filters,
+        version=version,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return ResourcePage(version=resolved, count=total, data=[_summary(r) for r in rows])
+
+
+def show_resource(*, session: Session, key: str, version: str | None = None) -> Entry:
+    """One resource of a version, by code (30700102/001) or id (students)."""
+    resolved = resolve_version(session=session, version=version)
+    row = session.exec(
+        select(CatalogSearchRow).where(
+            CatalogSearchRow.version == resolved,
+            (col(CatalogSearchRow.code) == key) | (col(CatalogSearchRow.resource_id) == key),
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no resource {key!r} in catalog version {resolved}")
+    return Entry.model_validate(row.entry)
+
+
+def entries_of(*, session: Session, version: str | None = None) -> tuple[str, list[Entry]]:
+    """Every entry of a version (for exports and diffs), in code order."""
+    resolved = resolve_version(session=session, version=version)
+    rows = session.exec(
+        select(CatalogSearchRow.entry)
+        .where(CatalogSearchRow.version == resolved)
+        .order_by(col(CatalogSearchRow.code))
+    ).all()
+    return resolved, [Entry.model_validate(r) for r in rows]
+
+
+def diff_versions(*, session: Session, old: str, new: str) -> CatalogDiff:
+    old_v, old_entries = entries_of(session=session, version=old)
+    new_v, new_entries = entries_of(session=session, version=new)
+    return diff_entries(old_entries, new_entries, old_version=old_v, new_version=new_v)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import problems
 from hub.api.responses import OrjsonResponse
-from hub.api.routes import health, identifiers, reference
+from hub.api.routes import health, identifiers, indicators, reference
 from hub.settings import Settings, get_settings
 from hub.storage.engine import make_engine
 
@@ -43,4 +43,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(reference.router)
     app.include_router(identifiers.router)
+    app.include_router(indicators.router)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hub.cli import db, reference
+from hub.cli import db, gis, reference
 from hub.cli.context import CliState, OneLineErrors, console, state
 from hub.services import system
 
@@ -19,6 +19,7 @@ app.add_typer(db.app, name="db")
 app.command("regions")(reference.regions)
 app.command("codes")(reference.codes)
 app.command("check-id")(reference.check_id)
+app.command("indicators")(gis.indicators_cmd)
 
 
 @app.callback()

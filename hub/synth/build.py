@@ -1,0 +1,196 @@
+"""``eduhub synth``: build the province and write every source, split over a small process pool.
+
+Work is cut per county (registry, statistics), per city (teachers) and per university
+(graduates); each piece seeds its own RNG, so the result does not depend on which worker ran it.
+Workers are forked after the province is built and read it from this module's global.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hub.synth import apidata, exchange
+from hub.synth.dirt import Dirty, Row
+from hub.synth.exports import Written, write_registry, write_teachers
+from hub.synth.graduates import graduate_people, write_graduates
+from hub.synth.institutions import write_institutions
+from hub.synth.manifest import (
+    DEFAULT_API_PORT,
+    HEALTH_CLIENT_ID,
+    HEALTH_CLIENT_SECRET,
+    build_manifest,
+    write_manifest,
+    write_sources,
+)
+from hub.synth.population import Province, build_province
+from hub.synth.statistics import write_statistics
+
+_JOB: dict[str, Any] = {}
+
+
+@dataclass
+class Result:
+    written: list[Written]
+    dirty: list[Dirty]
+    counts: dict[str, dict[str, int]]
+    files: dict[str, dict[str, Any]]
+
+
+def _run(task: tuple[str, str]) -> list[Written]:
+    kind, arg = task
+    province: Province = _JOB["province"]
+    out: Path = _JOB["out"]
+    digest: bool = _JOB["digest"]
+    if kind == "county":
+        county = province.plan.county(arg)
+        done = []
+        if len(province.pupils[arg]):
+            done.append(write_registry(province, county, out, digest=digest))
+        if _JOB["statistics"]:
+            stats = write_statistics(province, county, out)
+            if stats is not None:
+                done.append(stats)
+        return done
+    if kind == "city":
+        if not any(len(t) for a, t in province.teachers.items() if a[:4] == arg[:4]):
+            return []
+        return [write_teachers(province, arg, out, digest=digest)]
+    if kind == "university":
+        uni = next(u for u in province.universities if u.code == arg)
+        return [write_graduates(province, uni, out, _JOB["graduates"][arg])]
+    raise ValueError(kind)  # pragma: no cover
+
+
+def tasks_for(
+    province: Province, *, teachers: bool = True, graduates: bool = True
+) -> list[tuple[str, str]]:
+    """Biggest first, so two workers finish together."""
+    counties = sorted(
+        province.plan.counties, key=lambda c: (-len(province.pupils[c.adcode]), c.adcode)
+    )
+    tasks = [("county", c.adcode) for c in counties]
+    if teachers:
+        tasks += [("city", city) for city, _ in province.plan.cities]
+    if graduates:
+        tasks += [("university", u.code) for u in province.universities]
+    return tasks
+
+
+def run_tasks(
+    province: Province,
+    out: Path,
+    tasks: list[tuple[str, str]],
+    *,
+    workers: int,
+    digest: bool = False,
+    statistics: bool = True,
+) -> list[Written]:
+    _JOB.update(
+        province=province,
+        out=out,
+        digest=digest,
+        statistics=statistics,
+        graduates=graduate_people(province) if any(k == "university" for k, _ in tasks) else {},
+    )
+    try:
+        if workers <= 1 or os.name != "posix":
+            results = [_run(t) for t in tasks]
+        else:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = pool.map(_run, tasks, chunksize=1)
+    finally:
+        _JOB.clear()
+    return sorted((w for ws in results for w in ws), key=lambda w: w.file)
+
+
+def stamp_classes(rows: list[Row], period: str) -> None:
+    for k, row in enumerate(rows):
+        if row[-1] is None:
+            row[-1] = apidata.iso(
+                np.datetime64(f"{period[:4]}-{period[4:]}-01").astype(object) + _days(k % 20), 8
+            )
+
+
+def _days(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+def write_simulator_config(out: Path, seed: int, port: int) -> None:
+    config = {
+        "seed": seed,
+        "port": port,
+        "client_id": HEALTH_CLIENT_ID,
+        "client_secret": HEALTH_CLIENT_SECRET,
+        "token_ttl_s": 600,
+    }
+    path = out / "api" / "simulator.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def collect(
+    written: list[Written], extra: list[Dirty], extra_counts: dict[str, dict[str, int]]
+) -> Result:
+    counts: dict[str, dict[str, int]] = {}
+    files: dict[str, dict[str, Any]] = {}
+    dirty: list[Dirty] = list(extra)
+    for w in written:
+        c = counts.setdefault(w.source, {"files": 0, "records": 0})
+        c["files"] += 1
+        c["records"] += w.records
+        files[w.file] = w.layout
+        dirty += w.dirty
+    counts.update(extra_counts)
+    return Result(written, dirty, counts, files)
+
+
+def generate(
+    seed: int,
+    scale: float,
+    out: Path,
+    *,
+    api_port: int = DEFAULT_API_PORT,
+    workers: int = 2,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Write the whole synthetic province into ``out``; returns the manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    progress("building the province")
+    province = build_province(seed, scale)
+    progress(f"{sum(len(p) for p in province.pupils.values())} pupils; writing files")
+    written = run_tasks(province, out, tasks_for(province), workers=workers)
+    written.append(write_institutions(province, out))
+    progress("exchange database and API data")
+    payments, households, aid_dirty = exchange.exchange_contents(province)
+    exchange.write_exchange(out / "exchange.db", payments, households)
+    contents = apidata.api_contents(province)
+    stamp_classes(contents["classes"], province.period)
+    tables, api_dirty = apidata.plant_api(province, contents)
+    apidata.write_api_db(out / "api" / "simulator.db", tables)
+    write_simulator_config(out, seed, api_port)
+    extra_counts = {"student_aid": {"files": 1, "records": len(payments) + len(households)}}
+    for table, rows in tables.items():
+        extra_counts[apidata.SOURCES[table]] = {"files": 0, "records": len(rows)}
+    result = collect(written, aid_dirty + api_dirty, extra_counts)
+    manifest = build_manifest(
+        seed=seed,
+        scale=scale,
+        period=province.period,
+        previous_period=None,
+        counts=result.counts,
+        dirty=result.dirty,
+        files=result.files,
+    )
+    write_manifest(out, manifest)
+    write_sources(out, province.period, api_port)
+    return manifest

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from catalog.diff import CatalogDiff, diff_entries
 from catalog.loader import LoadedCatalog, load_catalog
 from catalog.model import Entry
+from catalog.renderers import RENDERERS, ExportContext
 from catalog.tables import CatalogSearchRow, CatalogVersion
 from hub.errors import Conflict, Invalid, NotFound
 from hub.settings import Settings
@@ -301,3 +302,23 @@ def diff_versions(*, session: Session, old: str, new: str) -> CatalogDiff:
     old_v, old_entries = entries_of(session=session, version=old)
     new_v, new_entries = entries_of(session=session, version=new)
     return diff_entries(old_entries, new_entries, old_version=old_v, new_version=new_v)
+
+
+class Export(BaseModel):
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def export(*, session: Session, settings: Settings, fmt: str, version: str | None = None) -> Export:
+    """A published version in one of the export formats (xlsx, csv, json, ttl, jsonld)."""
+    if fmt not in RENDERERS:
+        raise Invalid(f"unknown export format {fmt!r}: use one of {', '.join(RENDERERS)}")
+    resolved, entries = entries_of(session=session, version=version)
+    renderer = RENDERERS[fmt]()
+    context = ExportContext(version=resolved, base_uri=settings.catalog_base_uri)
+    return Export(
+        content=renderer.render(entries, context),
+        media_type=renderer.media_type,
+        filename=f"eduhub-catalog-{resolved}.{renderer.extension}",
+    )

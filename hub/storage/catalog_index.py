@@ -24,6 +24,9 @@ SORTS: dict[str, tuple[str, bool]] = {
     "name": ("name", False),
     "name asc": ("name", False),
     "name desc": ("name", True),
+    "id": ("resource_id", False),
+    "id asc": ("resource_id", False),
+    "id desc": ("resource_id", True),
 }
 
 

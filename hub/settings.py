@@ -30,6 +30,20 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path("./var"), description="Reports, caches and exports.")
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    gis_far_distance_m: float = Field(
+        default=3000.0,
+        gt=0,
+        description="Home-to-nearest-school distance (m) above which the "
+        "near-school report counts a pupil as far.",
+    )
+    map_tiles: str = Field(
+        default="none",
+        pattern="^(none|osm|tianditu)$",
+        description="Base layer of maps: none (offline), osm, or tianditu (needs the key).",
+    )
+    tianditu_key: SecretStr | None = Field(
+        default=None, description="Tianditu (天地图) tile key (tk), for map_tiles=tianditu."
+    )
     catalog_dir: Path | None = Field(
         default=None,
         description="Catalog source: a folder with entries/*.yaml and registry.yaml "

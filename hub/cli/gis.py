@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from hub.cli.context import console, print_json, state
-from hub.services import indicators
+from hub.services import aid_gap, enrolment, indicators
 
 
 class Level(StrEnum):
@@ -59,3 +59,58 @@ def indicators_cmd(
         out.add_row(v.adcode, v.name, v.period, _pct(v.value, unit), _pct(v.target, unit),
                     {True: "✓", False: "✗", None: ""}[v.met], _pct(v.change, unit))  # fmt: skip
     console.print(out)
+
+
+def near_school_cmd(
+    ctx: typer.Context,
+    max_distance: float | None = typer.Option(
+        None, help="Far-pupil distance in metres (default EDUHUB_GIS_FAR_DISTANCE_M)."
+    ),
+    only_over: bool = typer.Option(False, "--over-capacity", help="Only schools over capacity."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
+    """Near-school enrolment: per school demand (nearest homes) vs capacity, and far pupils."""
+    st = state(ctx)
+    with Session(st.engine) as session:
+        report = enrolment.near_school_report(
+            session=session,
+            data_dir=st.settings.data_dir,
+            province=st.settings.province_code,
+            max_distance_m=max_distance or st.settings.gis_far_distance_m,
+        )
+    table = report.schools
+    if only_over:
+        table = table[table["over_capacity"]]
+    rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    if as_json:
+        print_json({"max_distance_m": report.max_distance_m, "year": report.year, "schools": rows})
+        return
+    out = Table("school", "name", "county", "stage", "capacity", "demand", "far", "over",
+                title=f"near-school demand (far > {report.max_distance_m:.0f} m)")  # fmt: skip
+    for r in rows:
+        out.add_row(r["school_code"], r["name"], r["county"], r["stage"], str(r["capacity"] or "—"),
+                    str(r["demand"]), str(r["far"]), "✗" if r["over_capacity"] else "")  # fmt: skip
+    console.print(out)
+
+
+def aid_gap_cmd(
+    ctx: typer.Context,
+    school_year: str = typer.Option(..., help="School year, e.g. 2026-2027."),
+    viewer: str = typer.Option(..., "--as", help="Who is asking: 320000 or a city code 3201xx."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
+    """Children of registered poor households with no aid payment in the school year."""
+    st = state(ctx)
+    with Session(st.engine) as session:
+        gap = aid_gap.aid_gap(
+            session=session, school_year=school_year, viewer=viewer,
+            province=st.settings.province_code,
+        )  # fmt: skip
+    if as_json:
+        print_json([asdict(g) for g in gap])
+        return
+    out = Table("county", "school", "学籍号", "name", "grade", title=f"aid gap {school_year}")
+    for g in gap:
+        out.add_row(g.county_adcode, g.school_name, g.xjh, g.name, g.grade)
+    console.print(out)
+    console.print(f"{len(gap)} children without aid")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -39,3 +41,38 @@ def test_indicators_unknown_id_is_one_line_error(database_url: str) -> None:
     result = runner.invoke(app, ["--database-url", database_url, "indicators", "nope"])
     assert result.exit_code == 1
     assert "unknown indicator" in result.output
+
+
+def test_aid_gap_json_for_province(database_url: str, session: Session) -> None:
+    p = make_province(session)
+    result = runner.invoke(
+        app, ["--database-url", database_url, "aid-gap", "--school-year", "2026-2027",
+              "--as", "320000", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    hashes = {h["child_id_hash"] for h in p.poor if not h.get("is_deleted")}
+    paid = {a["xjh"] for a in p.aid if not a["is_deleted"] and a["school_year"] == "2026-2027"}
+    live = [s for s in p.students if not s["is_deleted"]]
+    expected = {s["xjh"] for s in live if s["id_hash"] in hashes and s["xjh"] not in paid}
+    assert {r["xjh"] for r in json.loads(result.output)} == expected
+
+
+def test_aid_gap_county_viewer_is_refused(database_url: str) -> None:
+    result = runner.invoke(
+        app, ["--database-url", database_url, "aid-gap", "--school-year", "2026-2027",
+              "--as", "320102"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "may not see" in result.output
+
+
+def test_near_school_json_lists_schools(
+    database_url: str, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUHUB_DATA_DIR", str(tmp_path))
+    make_province(session, counties=("320102",))
+    result = runner.invoke(app, ["--database-url", database_url, "near-school", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["max_distance_m"] == 3000
+    assert {r["stage"] for r in body["schools"]} == {"primary", "junior", "senior"}

@@ -8,9 +8,18 @@ import pytest
 
 from hub.gis.boundaries import build_cache
 
+_BUILT: dict[str, Path] = {}
+
+
+def boundary_cache(factory: pytest.TempPathFactory) -> Path:
+    """The run's boundary cache folder, built on first use (tests elsewhere call this too)."""
+    if "dir" not in _BUILT:
+        root = factory.mktemp("gis")
+        build_cache(root)
+        _BUILT["dir"] = root
+    return _BUILT["dir"]
+
 
 @pytest.fixture(scope="session")
 def gis_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("gis")
-    build_cache(root)
-    return root
+    return boundary_cache(tmp_path_factory)

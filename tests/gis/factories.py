@@ -31,7 +31,7 @@ from schemas.schools import BANDS
 
 COUNTIES = ("320102", "320104", "320211", "320583")
 SCHOOL_TYPES = ("211", "211", "311", "342", "111")  # primary x2, junior, senior, kindergarten
-GRADE_OF = {"211": "11", "311": "21", "342": "31", "111": "01", "411": "41"}
+GRADE_OF = {"211": "03", "311": "08", "342": "11", "111": "K2", "411": "11"}
 QUARTERS = ("2026Q2", "2026Q3")
 YEARS = (2025, 2026)
 SCHOOL_YEARS = ("2025-2026", "2026-2027")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from catalog.codes import Registry
 from catalog.diff import CatalogDiff, diff_entries
-from catalog.loader import LoadedCatalog, load_catalog
+from catalog.loader import PACKAGE_DIR, LoadedCatalog, load_catalog
 from catalog.model import Entry
 from catalog.renderers import RENDERERS, ExportContext
 from catalog.tables import CatalogSearchRow, CatalogVersion
@@ -69,6 +70,20 @@ def version_key(version: str) -> tuple[int, int]:
 def validate(*, settings: Settings) -> LoadedCatalog:
     """Load the editable catalog and run every rule (problems are reported, not raised)."""
     return load_catalog(settings.catalog_dir)
+
+
+def issue_code(*, settings: Settings, classification: str, resource: str, on: date) -> str:
+    """Issue the next code of ``classification`` to ``resource`` and save the registry."""
+    if not re.fullmatch(r"\d{8}", classification):
+        raise Invalid(f"分类码 {classification!r} must be 8 digits (类1 项2 目3 细目2)")
+    root = settings.catalog_dir or PACKAGE_DIR
+    registry = Registry.load(root / "registry.yaml")
+    try:
+        code = registry.issue(classification, resource, on)
+    except ValueError as exc:
+        raise Conflict(str(exc)) from exc
+    registry.save()
+    return code
 
 
 def search_text(entry: Entry) -> str:

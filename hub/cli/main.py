@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from hub.cli import catalog as catalog_cli
 from hub.cli import db, gis, reference, synth
 from hub.cli.context import CliState, OneLineErrors, console, state
 from hub.services import system
@@ -16,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(synth.app, name="synth")
 app.command("regions")(reference.regions)
 app.command("codes")(reference.codes)

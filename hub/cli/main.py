@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hub.cli import catalog as catalog_cli
-from hub.cli import db, gis, reference, synth
+from hub.cli import db, gis, pull, reference, synth
 from hub.cli.context import CliState, OneLineErrors, console, state
 from hub.services import system
 
@@ -22,6 +22,9 @@ app.add_typer(synth.app, name="synth")
 app.command("regions")(reference.regions)
 app.command("codes")(reference.codes)
 app.command("check-id")(reference.check_id)
+app.command("pull")(pull.pull_cmd)
+app.command("runs")(pull.runs_cmd)
+app.add_typer(pull.quarantine_app, name="quarantine")
 app.command("indicators")(gis.indicators_cmd)
 app.command("near-school")(gis.near_school_cmd)
 app.command("aid-gap")(gis.aid_gap_cmd)

@@ -1,0 +1,182 @@
+"""Batch upsert into the unified tables, writing only what changed.
+
+A record's ``content_hash`` (over its business columns) is compared with the hash the hub holds
+for its natural key: equal → unchanged, no write at all; different or soft-deleted → update with
+a new change version; unknown → insert. A complete snapshot also soft-deletes the rows of its
+scope it no longer lists. Statements are bulk Core executemany, never per-row ORM, and versions
+are reserved in one ``allocate_versions`` call per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, tuple_, update
+
+from connectors.identity import CHUNK
+from connectors.streams import DELETED, Stream, source_key
+from schemas.base import utcnow
+from schemas.versioning import allocate_versions, content_hash
+
+Key = tuple[Any, ...]
+
+
+@dataclass
+class Existing:
+    pk: Any
+    hash: str
+    deleted: bool
+
+
+@dataclass
+class LoadResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    loaded_keys: list[str] = field(default_factory=list)
+
+
+def _table(stream: Stream) -> Table:
+    return stream.model.__table__  # type: ignore[attr-defined]
+
+
+def _defaults(table: Table, columns: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in columns:
+        default = table.c[name].default
+        arg = getattr(default, "arg", None)
+        out[name] = arg if default is not None and not callable(arg) else None
+    return out
+
+
+def _lookup(
+    conn: Connection, table: Table, stream: Stream, keys: Iterable[Key]
+) -> dict[Key, Existing]:
+    pk = next(iter(table.primary_key.columns))
+    cols = [table.c[k] for k in stream.key]
+    base = select(pk, table.c.content_hash, table.c.is_deleted, *cols)
+    wanted = list(keys)
+    found: dict[Key, Existing] = {}
+    for start in range(0, len(wanted), CHUNK // max(len(cols), 1)):
+        chunk = wanted[start : start + CHUNK // max(len(cols), 1)]
+        if len(cols) == 1:
+            clause: ColumnElement[bool] = cols[0].in_([k[0] for k in chunk])
+        else:
+            clause = tuple_(*cols).in_(chunk)
+        for row in conn.execute(base.where(clause)):
+            found[tuple(row[3:])] = Existing(row[0], row[1], bool(row[2]))
+    return found
+
+
+def _in_scope(
+    conn: Connection, table: Table, stream: Stream, scope: ColumnElement[bool]
+) -> dict[Key, Existing]:
+    pk = next(iter(table.primary_key.columns))
+    cols = [table.c[k] for k in stream.key]
+    rows = conn.execute(select(pk, table.c.content_hash, table.c.is_deleted, *cols).where(scope))
+    return {tuple(r[3:]): Existing(r[0], r[1], bool(r[2])) for r in rows}
+
+
+def load_batch(
+    conn: Connection,
+    stream: Stream,
+    records: list[dict[str, Any]],
+    *,
+    run_id: int,
+    source_system: str,
+    scope: ColumnElement[bool] | None = None,
+    protected: frozenset[str] = frozenset(),
+    tombstones: Sequence[Key] = (),
+) -> LoadResult:
+    """Write one batch of mapped records (unique keys) and the deletions it implies.
+
+    ``scope`` marks the batch a complete snapshot of the rows it selects: those not in the batch
+    (and whose key is not ``protected``, i.e. present but quarantined) are soft-deleted.
+    ``tombstones`` are keys the source itself marked deleted.
+    """
+    table = _table(stream)
+    pk_name = next(iter(table.primary_key.columns)).name
+    columns = stream.columns
+    defaults = _defaults(table, columns)
+    now = utcnow()
+    result = LoadResult()
+
+    prepared: list[tuple[Key, dict[str, Any], str, bool]] = []
+    for record in records:
+        row = {**defaults, **record}
+        gone = bool(row.pop(DELETED, False))
+        digest = content_hash({**row, DELETED: True}, [*columns, DELETED]) if gone else None
+        prepared.append((stream.key_of(row), row, digest or content_hash(row, columns), gone))
+
+    batch_keys = {key for key, *_ in prepared}
+    existing: dict[Key, Existing] = {}
+    if scope is not None:
+        existing = _in_scope(conn, table, stream, scope)
+    missing = [k for k in batch_keys if k not in existing]
+    in_scope = dict(existing)
+    if missing:
+        existing.update(_lookup(conn, table, stream, missing))
+
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for key, row, digest, gone in prepared:
+        skey = source_key(key)
+        result.loaded_keys.append(skey)
+        old = existing.get(key)
+        if old is not None and old.hash == digest and old.deleted == gone:
+            result.unchanged += 1
+            continue
+        values = {
+            **row,
+            "source_key": skey,
+            "run_id": run_id,
+            "last_seen": now,
+            "content_hash": digest,
+            "is_deleted": gone,
+        }
+        if old is None:
+            values.update(source_system=source_system, first_seen=now)
+            inserts.append(values)
+        else:
+            values["_pk"] = old.pk
+            updates.append(values)
+
+    deletes: list[Any] = []
+    if scope is not None:
+        for key in sorted(in_scope, key=source_key):
+            old = in_scope[key]
+            if not old.deleted and key not in batch_keys and source_key(key) not in protected:
+                deletes.append(old.pk)
+    if tombstones:
+        for key, old in sorted(_lookup(conn, table, stream, tombstones).items()):
+            if not old.deleted and key not in batch_keys:
+                deletes.append(old.pk)
+
+    versions = iter(allocate_versions(conn, len(inserts) + len(updates) + len(deletes)))
+    for values in inserts:
+        values["change_version"] = next(versions)
+    for values in updates:
+        values["change_version"] = next(versions)
+    if inserts:
+        conn.execute(insert(table), inserts)
+    if updates:
+        conn.execute(update(table).where(table.c[pk_name] == bindparam("_pk")), updates)
+    if deletes:
+        conn.execute(
+            update(table).where(table.c[pk_name] == bindparam("_pk")),
+            [
+                {
+                    "_pk": pk,
+                    "is_deleted": True,
+                    "change_version": next(versions),
+                    "run_id": run_id,
+                    "last_seen": now,
+                }
+                for pk in deletes
+            ],
+        )
+    result.inserted, result.updated, result.deleted = len(inserts), len(updates), len(deletes)
+    return result

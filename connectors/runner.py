@@ -1,0 +1,230 @@
+"""Running a connector: read batches, validate, load, quarantine, commit state, count.
+
+Each batch is one transaction holding its data, its quarantine entries and the stream state that
+says it was read, so ``kill -9`` at any point leaves the hub exactly after some batch. Counts are
+reconciled per batch before commit (read = inserted + updated + unchanged + quarantined): a batch
+that would lose a record is rolled back and the run fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from connectors import loader, quarantine, runs, state
+from connectors.config import SourceConfig
+from connectors.runs import Counts
+from connectors.streams import Batch, Connector, Context, Reject, SourceRecord, Stream
+from schemas import rules
+from schemas.reference import Region
+from schemas.schools import School
+
+KILL_ENV = "EDUHUB_TEST_KILL_AT"  # fault tests: SIGKILL this process at the N-th checkpoint
+_checkpoints = 0
+
+Progress = Callable[[str, str, Counts], None]  # (stream, source of the batch, batch counts)
+
+
+def checkpoint() -> None:
+    """A point where a crash must be survivable; the fault tests kill the process here."""
+    global _checkpoints
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted:
+        return
+    _checkpoints += 1
+    if _checkpoints == int(wanted):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    connector: str
+    status: str
+    counts: Counts
+    streams: dict[str, Counts] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def build_context(conn: Connection, province: str, id_key: bytes) -> Context:
+    """What validators consult, read fresh per stream (an earlier stream may add schools)."""
+    school_codes = School.__table__.c.code  # type: ignore[attr-defined]
+    adcodes = Region.__table__.c.adcode  # type: ignore[attr-defined]
+    return Context(
+        province=province,
+        id_key=id_key,
+        schools=frozenset(conn.execute(select(school_codes)).scalars()),
+        regions=frozenset(conn.execute(select(adcodes)).scalars()),
+        today=date.today(),
+    )
+
+
+def _duplicate_reject(stream: Stream, first: dict[str, Any], again: dict[str, Any]) -> Reject:
+    column = stream.duplicate_field
+    if column and first.get(column) != again.get(column):
+        return Reject(
+            rules.DUPLICATE_TWO_SCHOOLS,
+            f"{rules.message(rules.DUPLICATE_TWO_SCHOOLS)}: "
+            f"{first.get(column)} / {again.get(column)}",
+            field=None,
+        )
+    return Reject(rules.DUPLICATE_EXACT, rules.message(rules.DUPLICATE_EXACT))
+
+
+def process_batch(
+    conn: Connection,
+    connector: Connector,
+    stream: Stream,
+    batch: Batch,
+    ctx: Context,
+    run_id: int,
+) -> Counts:
+    """Validate, load and account for one batch inside the caller's transaction."""
+    refused: list[tuple[SourceRecord, Reject]] = list(batch.rejects)
+    good: list[tuple[SourceRecord, dict[str, Any]]] = []
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for rec in batch.records:
+        try:
+            mapped = stream.map(rec.raw, ctx)
+        except Reject as exc:
+            refused.append((rec, exc))
+            continue
+        key = stream.key_of(mapped)
+        if key in seen:
+            refused.append((rec, _duplicate_reject(stream, seen[key], mapped)))
+            continue
+        seen[key] = mapped
+        good.append((rec, mapped))
+    for check in stream.batch_checks:
+        failed = check(conn, [m for _, m in good], ctx)
+        if failed:
+            refused.extend((good[i][0], reason) for i, reason in sorted(failed.items()))
+            good = [g for i, g in enumerate(good) if i not in failed]
+
+    protected = frozenset(k for rec, _ in refused if (k := stream.raw_key(rec.raw)))
+    if batch.complete and stream.scope and batch.partition is None:
+        raise ValueError(f"{stream.name}: a complete snapshot needs a partition")
+    scope = None
+    if batch.complete and stream.scope and batch.partition is not None:
+        scope = stream.scope(batch.partition)
+    result = loader.load_batch(
+        conn,
+        stream,
+        [m for _, m in good],
+        run_id=run_id,
+        source_system=connector.name,
+        scope=scope,
+        protected=protected,
+        tombstones=batch.tombstones,
+    )
+    quarantined = quarantine.write(
+        conn,
+        run_id=run_id,
+        connector=connector.name,
+        stream=stream.name,
+        source=batch.source,
+        partition=batch.partition,
+        entries=[(rec, reason, stream.raw_key(rec.raw)) for rec, reason in refused],
+    )
+    if batch.complete and batch.partition is not None:
+        quarantine.resolve_partition(
+            conn,
+            run_id=run_id,
+            connector=connector.name,
+            stream=stream.name,
+            partition=batch.partition,
+        )
+    else:
+        quarantine.resolve_keys(
+            conn,
+            run_id=run_id,
+            connector=connector.name,
+            stream=stream.name,
+            keys=result.loaded_keys,
+        )
+    counts = Counts(
+        read=len(batch.records) + len(batch.rejects),
+        inserted=result.inserted,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        deleted=result.deleted,
+        quarantined=quarantined,
+        bytes=batch.nbytes,
+        batches=1,
+    )
+    counts.reconcile(f"{connector.name}.{stream.name} {batch.source}")
+    if batch.file is not None:
+        state.remember_file(conn, connector.name, stream.name, batch.file, counts.read, run_id)
+    state.save_state(conn, connector.name, stream.name, batch.state, run_id)
+    return counts
+
+
+def run_connector(
+    engine: Engine,
+    connector: Connector,
+    config: SourceConfig,
+    *,
+    id_key: bytes,
+    province: str = "32",
+    full_refresh: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Pull every stream of ``connector``; the run record says what happened, even on error."""
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        before = state.load_state(conn, connector.name)
+        run_id = runs.start_run(conn, connector.name, before)
+    report = RunReport(run_id, connector.name, "running", Counts())
+    try:
+        if full_refresh:
+            with engine.begin() as conn:
+                state.clear_state(conn, connector.name)
+        for stream in connector.streams:
+            with engine.connect() as conn:
+                ctx = build_context(conn, province, id_key)
+                loaded = state.loaded_files(conn, connector.name, stream.name)
+                current = state.load_state(conn, connector.name).get(stream.name, {})
+            totals = report.streams.setdefault(stream.name, Counts())
+            for batch in connector.read(
+                stream, config, current, full_refresh=full_refresh, loaded=loaded
+            ):
+                checkpoint()
+                with engine.begin() as conn:
+                    counts = process_batch(conn, connector, stream, batch, ctx, run_id)
+                    checkpoint()
+                checkpoint()
+                totals.add(counts)
+                report.counts.add(counts)
+                if progress is not None:
+                    progress(stream.name, batch.source, counts)
+        report.status = "ok"
+    except Exception as exc:
+        report.status = "failed"
+        report.error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        report.seconds = time.perf_counter() - started
+        with engine.begin() as conn:
+            after = state.load_state(conn, connector.name)
+            runs.finish_run(
+                conn,
+                run_id,
+                status=report.status,
+                counts={
+                    **report.counts.as_dict(),
+                    "seconds": round(report.seconds, 3),
+                    "streams": {k: v.as_dict() for k, v in report.streams.items()},
+                },
+                bytes_read=report.counts.bytes,
+                state_after=after,
+                error=report.error,
+            )
+    return report

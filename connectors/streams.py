@@ -1,0 +1,180 @@
+"""What a connector declares: its streams, their fields, and the batches its transport yields.
+
+A stream (as in singer-sdk) names the unified model it feeds, its primary key and replication
+mode, and maps source columns to model columns through converters that either return the value
+the hub stores or raise :class:`Reject` with a quarantine rule id. The framework owns the rest:
+reading, diffing, state, quarantine and counting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from sqlalchemy import ColumnElement, Connection
+from sqlmodel import SQLModel
+
+from schemas.identifiers import normalize_text
+from schemas.versioning import business_fields
+
+if TYPE_CHECKING:
+    from connectors.config import SourceConfig
+
+Mode = Literal["snapshot_diff", "watermark", "cursor"]
+DELETED = "__deleted__"  # a mapped record carrying this key is loaded as soft-deleted
+
+
+class Reject(Exception):
+    """A value breaks a rule: the record goes to quarantine with this rule and message."""
+
+    def __init__(self, rule: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.field = field
+
+
+class SourceRecord(NamedTuple):
+    """One record as the source holds it, and where it was (sheet + row, line, table + id...)."""
+
+    raw: dict[str, Any]
+    locator: dict[str, Any]
+
+
+@dataclass
+class Context:
+    """What converters may consult: the hub's province, known schools and regions, the ID key."""
+
+    province: str
+    id_key: bytes
+    schools: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    today: date = field(default_factory=date.today)
+
+
+Convert = Callable[[Any, Context], Any]
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Source column(s) → model column(s). A tuple source hands the converter a tuple of values;
+    a tuple target expects a tuple back (an ID number gives its hash and its mask)."""
+
+    target: str | tuple[str, ...]
+    source: str | tuple[str, ...]
+    convert: Convert
+
+
+BatchCheck = Callable[[Connection, list[dict[str, Any]], Context], dict[int, Reject]]
+
+
+@dataclass
+class Stream:
+    """One unified entity fed by one source table, sheet family or endpoint."""
+
+    name: str
+    model: type[SQLModel]
+    key: tuple[str, ...]
+    mode: Mode
+    fields: tuple[FieldMap, ...]
+    key_sources: tuple[str, ...] = ()  # raw columns holding the key, for quarantine entries
+    # Rows a complete snapshot of one partition covers (snapshot_diff only).
+    scope: Callable[[str], ColumnElement[bool]] | None = None
+    # Checks needing the database or the whole batch (known pupils, CRS conversion).
+    batch_checks: tuple[BatchCheck, ...] = ()
+    # Duplicates that differ in this model column are "same pupil in two schools".
+    duplicate_field: str | None = None
+
+    def __post_init__(self) -> None:
+        self.columns = business_fields(self.model)
+
+    def map(self, raw: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+        """Model values for one raw record; raises Reject naming the source field."""
+        out: dict[str, Any] = {}
+        for fm in self.fields:
+            if isinstance(fm.source, tuple):
+                value: Any = tuple(raw.get(s) for s in fm.source)
+                name = ",".join(fm.source)
+            else:
+                value = raw.get(fm.source)
+                name = fm.source
+            try:
+                result = fm.convert(value, ctx)
+            except Reject as exc:
+                if exc.field is None:
+                    exc.field = name
+                raise
+            if isinstance(fm.target, tuple):
+                out.update(zip(fm.target, result, strict=True))
+            else:
+                out[fm.target] = result
+        return out
+
+    def key_of(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(record[k] for k in self.key)
+
+    def raw_key(self, raw: Mapping[str, Any]) -> str | None:
+        """The record's key as the source wrote it (normalised), to find it in quarantine."""
+        if not self.key_sources:
+            return None
+        parts = [normalize_text(raw.get(s)).upper() for s in self.key_sources]
+        return "|".join(parts) if any(parts) else None
+
+
+def source_key(key: tuple[Any, ...]) -> str:
+    """The provenance ``source_key`` of a record: its natural key joined with '|'."""
+    return "|".join(str(v) for v in key)
+
+
+@dataclass
+class FileRef:
+    """A file of a file drop with its fingerprint (name + size + SHA-256)."""
+
+    path: Any
+    name: str
+    size: int
+    sha256: str
+    partition: str | None = None
+    period: str | None = None
+
+
+@dataclass
+class Batch:
+    """Records read in one go, with the stream state to commit together with them."""
+
+    source: str
+    records: list[SourceRecord]
+    state: dict[str, Any]
+    partition: str | None = None
+    complete: bool = False  # a full snapshot of ``partition``: missing rows are deleted
+    rejects: list[tuple[SourceRecord, Reject]] = field(default_factory=list)
+    tombstones: list[tuple[Any, ...]] = field(default_factory=list)
+    nbytes: int = 0
+    file: FileRef | None = None
+
+
+class Connector:
+    """A source system: streams plus how to read batches of each from the configured transport."""
+
+    name: str = ""
+    title: str = ""
+    transport: str = ""
+    streams: tuple[Stream, ...] = ()
+    depends_on: tuple[str, ...] = ()  # connectors whose data this one checks against
+
+    def read(
+        self,
+        stream: Stream,
+        config: SourceConfig,
+        state: dict[str, Any],
+        *,
+        full_refresh: bool,
+        loaded: set[tuple[str, int, str]],
+    ) -> Iterator[Batch]:
+        raise NotImplementedError
+
+    def estimate(self, stream: Stream, config: SourceConfig) -> int | None:
+        """Number of batches to expect (for progress bars), if cheap to know."""
+        return None

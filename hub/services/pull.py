@@ -1,0 +1,145 @@
+"""Pulling source systems into the hub: which connectors to run, with what key, and reading back
+the run records and the quarantine. The connectors own the work; this layer only wires them to
+the hub's settings (the ID-hash key) and database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, func, select
+
+from connectors.config import ConfigProblem, SourcesFile, load_sources
+from connectors.registry import connectors, names
+from connectors.runner import Progress, RunReport, run_connector
+from connectors.runs import list_runs
+from hub.errors import ConfigError, Invalid, NotFound
+from hub.settings import Settings
+from schemas.quarantine import QuarantineRecord
+
+QUARANTINE = QuarantineRecord.__table__  # type: ignore[attr-defined]
+EXPORT_COLUMNS = (
+    "id",
+    "run_id",
+    "connector",
+    "stream",
+    "source",
+    "locator",
+    "record_key",
+    "field",
+    "rule",
+    "message",
+    "raw",
+    "resolved_run_id",
+)
+
+
+def read_sources(path: Path) -> SourcesFile:
+    try:
+        return load_sources(path)
+    except ConfigProblem as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def choose(sources: SourcesFile, wanted: Sequence[str], every: bool) -> list[str]:
+    """Connector names to run, in dependency order; unknown or unconfigured names are errors."""
+    known = names()
+    if every:
+        return [n for n in known if n in sources.sources]
+    if not wanted:
+        raise Invalid("name at least one source, or use --all")
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise Invalid(f"unknown source {', '.join(unknown)}; known: {', '.join(known)}")
+    missing = [n for n in wanted if n not in sources.sources]
+    if missing:
+        raise Invalid(f"{', '.join(missing)} not configured in {sources.path}")
+    return [n for n in known if n in wanted]
+
+
+def pull(
+    *,
+    engine: Engine,
+    settings: Settings,
+    sources: SourcesFile,
+    names_to_run: Sequence[str],
+    full_refresh: bool = False,
+    progress: Callable[[str], Progress | None] | None = None,
+) -> list[RunReport]:
+    """Run the chosen connectors in order; a failing connector stops the pull (its run record
+    says why) since later sources are checked against earlier ones."""
+    available = connectors()
+    reports: list[RunReport] = []
+    for name in names_to_run:
+        report = run_connector(
+            engine,
+            available[name],
+            sources.sources[name],
+            id_key=settings.id_hash_key_bytes,
+            province=settings.province_code,
+            full_refresh=full_refresh,
+            progress=progress(name) if progress else None,
+        )
+        reports.append(report)
+    return reports
+
+
+def runs(*, engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return list_runs(conn, limit)
+
+
+def quarantine_list(
+    *, engine: Engine, run_id: int | None = None, include_resolved: bool = False, limit: int = 1000
+) -> list[dict[str, Any]]:
+    query = select(QUARANTINE).order_by(QUARANTINE.c.id).limit(limit)
+    if run_id is not None:
+        query = query.where(QUARANTINE.c.run_id == run_id)
+    if not include_resolved:
+        query = query.where(QUARANTINE.c.resolved_run_id.is_(None))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def quarantine_counts(*, engine: Engine, run_id: int | None = None) -> list[dict[str, Any]]:
+    """Open entries per connector and rule: the clerk's worklist."""
+    query = (
+        select(QUARANTINE.c.connector, QUARANTINE.c.rule, func.count().label("records"))
+        .where(QUARANTINE.c.resolved_run_id.is_(None))
+        .group_by(QUARANTINE.c.connector, QUARANTINE.c.rule)
+        .order_by(QUARANTINE.c.connector, QUARANTINE.c.rule)
+    )
+    if run_id is not None:
+        query = query.where(QUARANTINE.c.run_id == run_id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def quarantine_show(*, engine: Engine, entry_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(select(QUARANTINE).where(QUARANTINE.c.id == entry_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no quarantine entry {entry_id}")
+    return dict(row)
+
+
+def quarantine_export(entries: list[dict[str, Any]], fmt: str) -> str:
+    """Entries as CSV (UTF-8 with BOM, opens in Excel) or NDJSON."""
+    if fmt == "json":
+        return "".join(orjson.dumps(e, default=str).decode() + "\n" for e in entries)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for e in entries:
+        writer.writerow(
+            [
+                orjson.dumps(e[c]).decode() if c in ("locator", "raw") else e[c]
+                for c in EXPORT_COLUMNS
+            ]
+        )
+    return buffer.getvalue()

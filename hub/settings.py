@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_ID_HASH_KEY = "eduhub-development-key-change-me"
+DEV_TOKEN_KEY = "eduhub-development-token-key-change-me-0123456789"
 
 
 class Settings(BaseSettings):
@@ -52,6 +53,18 @@ class Settings(BaseSettings):
     catalog_base_uri: str = Field(
         default="https://eduhub.jyt.jiangsu.gov.cn",
         description="Base of the stable URIs in the DCAT-AP export and CKAN links.",
+    )
+
+    token_key: SecretStr = Field(
+        default=SecretStr(DEV_TOKEN_KEY),
+        description="HS256 key that signs the exchange's access tokens (JWT). Set it in production; "
+        "changing it invalidates every token issued.",
+    )
+    token_ttl_seconds: int = Field(
+        default=900, ge=30, le=86400, description="Lifetime of an access token in seconds."
+    )
+    open_rate_limit: int = Field(
+        default=120, ge=1, description="Open-data requests allowed per client address per minute."
     )
 
     @field_validator("province_code")

@@ -4,6 +4,15 @@ from sqlmodel import SQLModel
 
 from schemas.aid import AidPayment, PoorHousehold
 from schemas.base import PROVENANCE_FIELDS, Tracked
+from schemas.exchange import (
+    ApiClient,
+    AuditEntry,
+    AuditHead,
+    Grant,
+    Organisation,
+    ShareRequest,
+    SyncBookmark,
+)
 from schemas.outcomes import GraduateDestination, HealthTest
 from schemas.people import Student, Teacher
 from schemas.quarantine import QuarantineRecord
@@ -32,21 +41,28 @@ __all__ = [
     "PROVENANCE_FIELDS",
     "TRACKED_MODELS",
     "AidPayment",
+    "ApiClient",
+    "AuditEntry",
+    "AuditHead",
     "ChangeCounter",
     "ClassSizeStat",
     "CodeValue",
     "ConnectorRun",
     "ConnectorState",
+    "Grant",
     "GraduateDestination",
     "HealthTest",
     "IctSurvey",
     "LoadedFile",
+    "Organisation",
     "PoorHousehold",
     "QuarantineRecord",
     "Region",
     "School",
     "SchoolClass",
+    "ShareRequest",
     "Student",
+    "SyncBookmark",
     "Teacher",
     "Tracked",
     "metadata",

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import problems
 from hub.api.responses import OrjsonResponse
+from hub.api.routes import auth, datasets, health, identifiers, indicators, reference
 from hub.api.routes import catalog as catalog_routes
 from hub.api.routes import ckan as ckan_routes
-from hub.api.routes import health, identifiers, indicators, reference
 from hub.settings import Settings, get_settings
 from hub.storage.engine import make_engine
 
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(reference.router)
     app.include_router(identifiers.router)
+    app.include_router(auth.router)
+    app.include_router(datasets.router)
     app.include_router(indicators.router)
     app.include_router(catalog_routes.router)
     app.include_router(ckan_routes.router)

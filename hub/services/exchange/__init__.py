@@ -1,0 +1,1 @@
+"""The exchange: organisations and clients, terms from the catalog, pulls, audit, federation."""

@@ -1,0 +1,193 @@
+"""Pulls: one page of records, the change feed, and streamed exports, each audited first.
+
+The audit entry is committed before a byte of data is handed to the web layer; a failing
+audit write raises and the request fails. Exports log ``export.start`` before streaming and
+``export.done`` with the row and byte counts once the stream has ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine
+
+from hub.errors import Invalid
+from hub.services.exchange import audit, exports
+from hub.services.exchange.access import Plan
+from hub.services.exchange.query import (
+    encode_cursor,
+    parse_query,
+    select_changes,
+    select_rows,
+    split_row,
+)
+from schemas.versioning import current_version
+
+MAX_CHANGES = 10_000
+
+
+@dataclass(frozen=True)
+class Payload:
+    body: bytes
+    etag: str
+    rows: int
+
+
+def _default(value: Any) -> Any:
+    return str(value)
+
+
+def etag(engine: Engine, plan: Plan, kind: str, params: Sequence[tuple[str, str]]) -> str:
+    """Changes whenever any tracked row, the caller's restriction or the query changes."""
+    with engine.connect() as conn:
+        version = current_version(conn)
+    raw = orjson.dumps([kind, plan.dataset.code, plan.tag(), list(params), version])
+    return '"' + hashlib.sha256(raw).hexdigest()[:32] + '"'
+
+
+def records(
+    *,
+    engine: Engine,
+    plan: Plan,
+    params: Sequence[tuple[str, str]],
+    request_id: str,
+    tag: str,
+) -> Payload:
+    q = parse_query(plan.dataset, plan, params)
+    with engine.connect() as conn:
+        rows = conn.execute(select_rows(plan, q, paged=True)).mappings().all()
+    more = len(rows) > q.limit
+    data = []
+    last_keys: list[Any] = []
+    for row in rows[: q.limit]:
+        record, last_keys = split_row(row, q.fields)
+        data.append(record)
+    body = orjson.dumps(
+        {
+            "dataset": plan.dataset.code,
+            "fields": list(q.fields),
+            "masked": sorted(plan.masked & set(q.fields)),
+            "data": data,
+            "count": len(data),
+            "next_cursor": encode_cursor(last_keys) if more else None,
+        },
+        default=_default,
+    )
+    _log(engine, plan, request_id, "records", q.describe(), len(data), len(body))
+    return Payload(body, tag, len(data))
+
+
+def changes(*, engine: Engine, plan: Plan, since: int, limit: int, request_id: str) -> Payload:
+    """Upserts and deletions after ``since`` in version order, and the version to ask next."""
+    ds = plan.dataset
+    if not ds.versioned:
+        raise Invalid(f"{ds.code} is not change-versioned: pull it with records or an export")
+    if since < 0 or not 1 <= limit <= MAX_CHANGES:
+        raise Invalid(f"since must be >= 0 and limit 1..{MAX_CHANGES}")
+    with engine.connect() as conn:
+        committed = current_version(conn)  # read first: every version <= it is committed
+        rows = conn.execute(select_changes(plan, since, limit)).mappings().all()
+    full = len(rows) == limit
+    out = []
+    for row in rows:
+        record, keys = split_row(row, ds.fields)
+        out.append(
+            {
+                "op": "delete" if row["__deleted"] else "upsert",
+                "version": row["__version"],
+                "key": keys,
+                "record": record,
+            }
+        )
+    last = rows[-1]["__version"] if rows else since
+    following = last if full else max(last, committed, since)
+    body = orjson.dumps(
+        {"dataset": ds.code, "changes": out, "next": following, "more": full},
+        default=_default,
+    )
+    detail = {"since": since, "limit": limit, "next": following}
+    _log(engine, plan, request_id, "changes", detail, len(out), len(body))
+    return Payload(body, "", len(out))
+
+
+def _log(
+    engine: Engine,
+    plan: Plan,
+    request_id: str,
+    action: str,
+    detail: dict[str, Any],
+    rows: int | None,
+    size: int | None,
+) -> None:
+    detail = {**detail, "basis": plan.basis, "grant": plan.grant_id, "regions": plan.regions}
+    audit.append(
+        engine=engine,
+        caller=plan.caller,
+        request_id=request_id,
+        action=action,
+        dataset=plan.dataset.code,
+        detail=detail,
+        row_count=rows,
+        size=size,
+    )
+
+
+def export(
+    *,
+    engine: Engine,
+    plan: Plan,
+    fmt: str,
+    params: Sequence[tuple[str, str]],
+    request_id: str,
+) -> Iterator[bytes]:
+    """Audit the start, then return a generator that streams the file and audits its end."""
+    if fmt not in exports.FORMATS:
+        raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(exports.FORMATS)}")
+    q = parse_query(plan.dataset, plan, params, paged=False)
+    stmt = select_rows(plan, q, paged=False)
+    detail = {**q.describe(), "format": fmt}
+    _log(engine, plan, request_id, "export.start", detail, None, None)
+    return _stream(engine, plan, q.fields, stmt, fmt, request_id, detail)
+
+
+def _stream(
+    engine: Engine,
+    plan: Plan,
+    fields: tuple[str, ...],
+    stmt: Any,
+    fmt: str,
+    request_id: str,
+    detail: dict[str, Any],
+) -> Iterator[bytes]:
+    counted = {"rows": 0, "bytes": 0}
+    width = len(fields)
+
+    def batches() -> Iterator[list[Any]]:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=exports.BATCH).execute(
+                stmt
+            )
+            for part in result.partitions(exports.BATCH):
+                batch = [row[:width] for row in part]
+                counted["rows"] += len(batch)
+                yield batch
+
+    if fmt == "parquet":
+        types = [plan.dataset.column(name).type for name in fields]
+        chunks = exports.write_parquet(fields, types, batches())
+    else:
+        writer = {
+            "csv": exports.write_csv,
+            "ndjson": exports.write_ndjson,
+            "geojson": exports.write_geojson,
+            "xlsx": exports.write_xlsx,
+        }[fmt]
+        chunks = writer(fields, batches())
+    for chunk in chunks:
+        counted["bytes"] += len(chunk)
+        yield chunk
+    _log(engine, plan, request_id, "export.done", detail, counted["rows"], counted["bytes"])

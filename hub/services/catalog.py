@@ -149,9 +149,7 @@ def publish_entries(
     holders: dict[str, str] = dict(
         session.execute(
             sa_select(col(CatalogSearchRow.code), col(CatalogSearchRow.resource_id)).distinct()
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     for entry in entries:
         holder = holders.get(entry.code)
@@ -190,19 +188,15 @@ def _latest_row(session: Session) -> CatalogVersion | None:
 
 
 def list_versions(*, session: Session) -> list[VersionInfo]:
-    rows = (
-        session.execute(
-            sa_select(
-                col(CatalogVersion.version),
-                col(CatalogVersion.published_at),
-                col(CatalogVersion.entry_count),
-                col(CatalogVersion.digest),
-                col(CatalogVersion.note),
-            )
+    rows = session.execute(
+        sa_select(
+            col(CatalogVersion.version),
+            col(CatalogVersion.published_at),
+            col(CatalogVersion.entry_count),
+            col(CatalogVersion.digest),
+            col(CatalogVersion.note),
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     infos = [
         VersionInfo(version=v, published_at=p, entry_count=n, digest=d, note=note)
         for v, p, n, d, note in rows

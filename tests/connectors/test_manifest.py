@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlmodel import select
 
 from schemas import (
     AidPayment,
@@ -170,7 +170,7 @@ def _stored(value: Any) -> Any:
 
 
 def test_pull_loads_every_planted_quirk_normalised(pulled: Pulled) -> None:
-    wrong = []
+    wrong: list[tuple[Any, ...]] = []
     with pulled.engine.connect() as conn:
         for planted in _dirty(pulled, "quirk"):
             row = FINDERS[planted["source"]](conn, planted)

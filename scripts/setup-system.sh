@@ -3,6 +3,9 @@
 set -euo pipefail
 PACKAGES=(
   sqlite3        # the sqlite3 command-line tool (benchmarks compare against it)
+  fonts-noto-cjk # Chinese labels in the static PNG maps of reports (matplotlib)
+  chromium       # headless browser test of the /maps page
+  chromium-driver # chromedriver for that test (selenium drives the Debian chromium)
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.table import Table
 from sqlmodel import Session
 
 from hub.cli.context import console, print_json, state
-from hub.services import aid_gap, enrolment, indicators
+from hub.services import aid_gap, enrolment, indicators, layers
 
 
 class Level(StrEnum):
@@ -42,8 +43,13 @@ def indicators_cmd(
         for d in defs:
             target = "" if d["target"] is None else _pct(d["target"], d["unit"])
             direction = "≥" if d["higher_is_better"] else "≤"
-            table.add_row(d["id"], d["name"], f"{d['numerator']} / {d['denominator']}",
-                          d["period_kind"], f"{direction} {target}" if target else "")  # fmt: skip
+            table.add_row(
+                d["id"],
+                d["name"],
+                f"{d['numerator']} / {d['denominator']}",
+                d["period_kind"],
+                f"{direction} {target}" if target else "",
+            )
         console.print(table)
         return
     with Session(state(ctx).engine) as session:
@@ -56,8 +62,15 @@ def indicators_cmd(
     unit = indicators.get_indicator(indicator).unit
     out = Table("adcode", "name", "period", "value", "target", "met", "change", title=indicator)
     for v in values:
-        out.add_row(v.adcode, v.name, v.period, _pct(v.value, unit), _pct(v.target, unit),
-                    {True: "✓", False: "✗", None: ""}[v.met], _pct(v.change, unit))  # fmt: skip
+        out.add_row(
+            v.adcode,
+            v.name,
+            v.period,
+            _pct(v.value, unit),
+            _pct(v.target, unit),
+            {True: "✓", False: "✗", None: ""}[v.met],
+            _pct(v.change, unit),
+        )
     console.print(out)
 
 
@@ -85,11 +98,28 @@ def near_school_cmd(
     if as_json:
         print_json({"max_distance_m": report.max_distance_m, "year": report.year, "schools": rows})
         return
-    out = Table("school", "name", "county", "stage", "capacity", "demand", "far", "over",
-                title=f"near-school demand (far > {report.max_distance_m:.0f} m)")  # fmt: skip
+    out = Table(
+        "school",
+        "name",
+        "county",
+        "stage",
+        "capacity",
+        "demand",
+        "far",
+        "over",
+        title=f"near-school demand (far > {report.max_distance_m:.0f} m)",
+    )
     for r in rows:
-        out.add_row(r["school_code"], r["name"], r["county"], r["stage"], str(r["capacity"] or "—"),
-                    str(r["demand"]), str(r["far"]), "✗" if r["over_capacity"] else "")  # fmt: skip
+        out.add_row(
+            r["school_code"],
+            r["name"],
+            r["county"],
+            r["stage"],
+            str(r["capacity"] or "—"),
+            str(r["demand"]),
+            str(r["far"]),
+            "✗" if r["over_capacity"] else "",
+        )
     console.print(out)
 
 
@@ -103,9 +133,11 @@ def aid_gap_cmd(
     st = state(ctx)
     with Session(st.engine) as session:
         gap = aid_gap.aid_gap(
-            session=session, school_year=school_year, viewer=viewer,
+            session=session,
+            school_year=school_year,
+            viewer=viewer,
             province=st.settings.province_code,
-        )  # fmt: skip
+        )
     if as_json:
         print_json([asdict(g) for g in gap])
         return
@@ -114,3 +146,59 @@ def aid_gap_cmd(
         out.add_row(g.county_adcode, g.school_name, g.xjh, g.name, g.grade)
     console.print(out)
     console.print(f"{len(gap)} children without aid")
+
+
+class Format(StrEnum):
+    geojson = "geojson"
+    gpkg = "gpkg"
+    shp = "shp"
+    fgb = "fgb"
+
+
+def map_cmd(
+    ctx: typer.Context,
+    indicator: str = typer.Argument(..., help="Indicator id (see `eduhub indicators`)."),
+    level: Level = typer.Option(Level.county, help="city or county polygons."),
+    period: str | None = typer.Option(None, help="2026Q3 or the native period; default latest."),
+    out: Path = typer.Option(..., "--out", help="HTML file to write."),
+    schools: bool = typer.Option(True, help="Add school points as marker clusters."),
+) -> None:
+    """Write a standalone Folium map of one indicator (works offline)."""
+    st = state(ctx)
+    with Session(st.engine) as session:
+        html = layers.indicator_map_html(
+            session=session,
+            settings=st.settings,
+            indicator_id=indicator,
+            level=level.value,
+            period=period,
+            with_schools=schools,
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    console.print(f"wrote {out} ({len(html) // 1024} KiB)")
+
+
+def export_layer_cmd(
+    ctx: typer.Context,
+    layer: str = typer.Argument(
+        ..., help="counties, cities, province, schools, catchments or an indicator id"
+    ),
+    fmt: Format = typer.Option(Format.geojson, "--format", help="File format."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    level: Level = typer.Option(Level.county, help="Region level of indicator layers."),
+    period: str | None = typer.Option(None, help="Period of indicator layers."),
+) -> None:
+    """Export a GIS layer (WGS-84, UTF-8) for QGIS/ArcGIS through pyogrio."""
+    st = state(ctx)
+    with Session(st.engine) as session:
+        path, count = layers.export_layer(
+            session=session,
+            settings=st.settings,
+            layer=layer,
+            fmt=fmt.value,
+            out=out,
+            level=level.value,
+            period=period,
+        )
+    console.print(f"wrote {count} features to {path}")

@@ -32,6 +32,8 @@ app.add_typer(pull.quarantine_app, name="quarantine")
 app.command("indicators")(gis.indicators_cmd)
 app.command("near-school")(gis.near_school_cmd)
 app.command("aid-gap")(gis.aid_gap_cmd)
+app.command("map")(gis.map_cmd)
+app.command("export-layer")(gis.export_layer_cmd)
 
 
 @app.callback()

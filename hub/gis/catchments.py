@@ -20,8 +20,13 @@ DESIGN_CAP = {"primary": 45, "junior": 50, "senior": 50}  # GB 50099-2011 3.0.1 
 
 def stages_of_school(school_type: str) -> tuple[str, ...]:
     """Stages a school type enrols: 九年一贯制 and 完全中学 serve two, 十二年一贯制 three."""
-    special = {"312": ("primary", "junior"), "314": ("primary", "junior"),
-               "341": ("junior", "senior"), "343": ("junior", "senior"), "345": STAGES}  # fmt: skip
+    special = {
+        "312": ("primary", "junior"),
+        "314": ("primary", "junior"),
+        "341": ("junior", "senior"),
+        "343": ("junior", "senior"),
+        "345": STAGES,
+    }
     if school_type in special:
         return special[school_type]
     return {"21": ("primary",), "31": ("junior",), "34": ("senior",)}.get(school_type[:2], ())

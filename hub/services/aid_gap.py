@@ -43,11 +43,18 @@ def aid_gap(*, session: Session, school_year: str, viewer: str, province: str) -
     query = poor_children().where(not_(aided_in(school_year)))
     rows = session.execute(query).mappings().all()
     out = [
-        GapPupil(r["county_adcode"], r["school_code"], r["school_name"], r["xjh"], r["name"],
-                 r["id_masked"], r["grade"])
+        GapPupil(
+            r["county_adcode"],
+            r["school_code"],
+            r["school_name"],
+            r["xjh"],
+            r["name"],
+            r["id_masked"],
+            r["grade"],
+        )
         for r in rows
         if city is None or str(r["county_adcode"]).startswith(city)
-    ]  # fmt: skip
+    ]
     return sorted(out, key=lambda g: (g.county_adcode, g.school_code, g.xjh))
 
 

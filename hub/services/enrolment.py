@@ -34,11 +34,21 @@ class EnrolmentReport:
 def school_points(session: Session, year: int | None = None) -> tuple[gpd.GeoDataFrame, int | None]:
     """One row per (school, stage) with capacity, for live K-12 schools that have coordinates."""
     rows = session.execute(
-        select(SCHOOLS.c.code, SCHOOLS.c.name, SCHOOLS.c.school_type, SCHOOLS.c.county_adcode,
-               SCHOOLS.c.lon, SCHOOLS.c.lat)
-        .where(SCHOOLS.c.is_deleted.is_(False), SCHOOLS.c.lon.is_not(None),
-               SCHOOLS.c.lat.is_not(None), SCHOOLS.c.closed_on.is_(None), of_types(K12_TYPES))
-    ).all()  # fmt: skip
+        select(
+            SCHOOLS.c.code,
+            SCHOOLS.c.name,
+            SCHOOLS.c.school_type,
+            SCHOOLS.c.county_adcode,
+            SCHOOLS.c.lon,
+            SCHOOLS.c.lat,
+        ).where(
+            SCHOOLS.c.is_deleted.is_(False),
+            SCHOOLS.c.lon.is_not(None),
+            SCHOOLS.c.lat.is_not(None),
+            SCHOOLS.c.closed_on.is_(None),
+            of_types(K12_TYPES),
+        )
+    ).all()
     if year is None:
         year = session.execute(select(func.max(STATS.c.year))).scalar()
     classes: dict[tuple[str, str], int] = {}

@@ -76,3 +76,33 @@ def test_near_school_json_lists_schools(
     body = json.loads(result.output)
     assert body["max_distance_m"] == 3000
     assert {r["stage"] for r in body["schools"]} == {"primary", "junior", "senior"}
+
+
+def test_map_writes_offline_html(
+    database_url: str, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUHUB_DATA_DIR", str(tmp_path))
+    make_province(session)
+    out = tmp_path / "m.html"
+    result = runner.invoke(
+        app, ["--database-url", database_url, "map", "classes_56_plus", "--level", "city",
+              "--period", "2026", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "eduhub-legend" in html
+    assert 'src="https://' not in html
+
+
+def test_export_layer_writes_geopackage(
+    database_url: str, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUHUB_DATA_DIR", str(tmp_path))
+    out = tmp_path / "cities.gpkg"
+    result = runner.invoke(
+        app, ["--database-url", database_url, "export-layer", "cities", "--format", "gpkg",
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "wrote 13 features" in result.output
+    assert out.exists()

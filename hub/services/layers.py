@@ -1,0 +1,165 @@
+"""Named GIS layers (regions, schools, catchments, indicator values) and the maps built on them.
+
+One place decides what a layer holds, so the file export, the OGC API, the Folium maps and the
+reports all show the same features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hub.errors import Invalid
+from hub.gis import io, maps
+from hub.gis.boundaries import load_boundaries
+from hub.gis.crs import STORAGE_CRS
+from hub.gis.indicator_queries import SCHOOLS
+from hub.services import enrolment, indicators
+from hub.settings import Settings
+
+REGION_LAYERS = {"province": "province", "cities": "city", "counties": "county"}
+BASE_LAYERS = (*REGION_LAYERS, "schools", "catchments")
+
+
+def layer_names() -> list[str]:
+    return [*BASE_LAYERS, *indicators.INDICATORS]
+
+
+def schools_layer(session: Session) -> gpd.GeoDataFrame:
+    """Live schools with coordinates as points (short, Shapefile-safe column names)."""
+    rows = session.execute(
+        select(
+            SCHOOLS.c.code,
+            SCHOOLS.c.name,
+            SCHOOLS.c.school_type,
+            SCHOOLS.c.county_adcode,
+            SCHOOLS.c.lon,
+            SCHOOLS.c.lat,
+        )
+        .where(
+            SCHOOLS.c.is_deleted.is_(False), SCHOOLS.c.lon.is_not(None), SCHOOLS.c.lat.is_not(None)
+        )
+        .order_by(SCHOOLS.c.code)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["code", "name", "type_code", "county", "lon", "lat"])
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+        crs=STORAGE_CRS,
+    )
+
+
+def indicator_layer(
+    *,
+    session: Session,
+    settings: Settings,
+    indicator_id: str,
+    level: str = "county",
+    period: str | None = None,
+    zoom: int | None = 10,
+) -> gpd.GeoDataFrame:
+    """Region polygons of ``level`` with the indicator's value, target, gap, met and change."""
+    values = indicators.compute(
+        session=session, indicator_id=indicator_id, level=level, period=period
+    )
+    table = pd.DataFrame([asdict(v) for v in values]).drop(columns=["name", "level"])
+    shapes = load_boundaries(
+        settings.data_dir, province=settings.province_code, level=level, zoom=zoom
+    )
+    merged = shapes.merge(table, on="adcode", how="left")
+    merged["indicator"] = indicator_id
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=STORAGE_CRS)
+
+
+def get_layer(
+    *,
+    session: Session,
+    settings: Settings,
+    layer: str,
+    level: str = "county",
+    period: str | None = None,
+    zoom: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Any named layer as a WGS-84 GeoDataFrame."""
+    if layer in REGION_LAYERS:
+        return load_boundaries(
+            settings.data_dir,
+            province=settings.province_code,
+            level=REGION_LAYERS[layer],
+            zoom=zoom,
+        )
+    if layer == "schools":
+        return schools_layer(session)
+    if layer == "catchments":
+        report = enrolment.near_school_report(
+            session=session,
+            data_dir=settings.data_dir,
+            province=settings.province_code,
+            max_distance_m=settings.gis_far_distance_m,
+        )
+        return report.catchments
+    if layer in indicators.INDICATORS:
+        return indicator_layer(
+            session=session,
+            settings=settings,
+            indicator_id=layer,
+            level=level,
+            period=period,
+            zoom=zoom,
+        )
+    raise Invalid(f"unknown layer {layer!r}; known: {', '.join(layer_names())}")
+
+
+def export_layer(
+    *,
+    session: Session,
+    settings: Settings,
+    layer: str,
+    fmt: str,
+    out: Path,
+    level: str = "county",
+    period: str | None = None,
+) -> tuple[Path, int]:
+    """Write a layer as geojson | gpkg | shp | fgb; returns the file and the feature count."""
+    frame = get_layer(session=session, settings=settings, layer=layer, level=level, period=period)
+    return io.write_layer(frame, out, fmt, layer=layer), len(frame)
+
+
+def indicator_map_html(
+    *,
+    session: Session,
+    settings: Settings,
+    indicator_id: str,
+    level: str = "county",
+    period: str | None = None,
+    standalone: bool = True,
+    with_schools: bool = True,
+) -> str:
+    """The Folium map of one indicator as HTML (standalone: Leaflet inlined, works offline)."""
+    definition = indicators.get_indicator(indicator_id)
+    regions = indicator_layer(
+        session=session,
+        settings=settings,
+        indicator_id=indicator_id,
+        level=level,
+        period=period,
+        zoom=8,
+    )
+    shown = regions["period"].dropna()
+    title = f"{definition.name}（{shown.iloc[0] if len(shown) else period or ''}）"
+    key = settings.tianditu_key.get_secret_value() if settings.tianditu_key else None
+    fmap = maps.choropleth(
+        regions,
+        title=title,
+        unit=definition.unit,
+        higher_is_better=definition.higher_is_better,
+        schools=schools_layer(session) if with_schools else None,
+        tiles=settings.map_tiles,
+        tianditu_key=key,
+    )
+    return maps.render_html(fmap, standalone=standalone)

@@ -7,6 +7,7 @@ are stored as the API will return them, dirt included (a height sent as the stri
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,41 +88,41 @@ def tested_step(u: np.ndarray) -> np.ndarray:
     return np.where(u < TESTED_AT_START, 0, np.ceil((u - TESTED_AT_START) / TESTED_PER_MONTH))
 
 
-def health_rows(province: Province) -> list[Row]:
+def health_rows(province: Province, county: Any) -> list[Row]:
+    """This school year's tests of the county's pupils tested by now (sorted by 学籍号)."""
     seed, step = province.plan.seed, province.step
     rows: list[Row] = []
-    for county in province.plan.counties:
-        p = province.pupils[county.adcode]
-        when = tested_step(unit(seed, 401, p.pid))
-        noise = [unit(seed, 410 + k, p.pid) for k in range(6)]
-        for i in np.flatnonzero(when <= step).tolist():
-            month = add_months(BASE_PERIOD, int(when[i]))
-            tested = date(int(month[:4]), int(month[4:]), 1) + timedelta(days=int(noise[0][i] * 25))
-            age = (tested - date_of(int(p.birth[i]))).days / 365.25
-            boy = p.sex[i] == 1
-            grown = min(age - 6, 10.0)
-            height = (
-                116 + 6.2 * grown + (3 * max(grown - 6, 0) if boy else 0) + (noise[1][i] - 0.5) * 16
-            )
-            weight = 21 * (height / 116) ** 3 * (0.85 + 0.3 * noise[2][i])
-            score = float(np.clip(60 + 35 * noise[3][i] + 10 * (noise[4][i] - 0.5), 40, 100))
-            level = (
-                "优秀"
-                if score >= 90
-                else "良好"
-                if score >= 80
-                else "及格"
-                if score >= 60
-                else "不及格"
-            )
-            rows.append([
-                xjh_of(p, i), province.schools[int(p.school[i])].code,
-                tested.isoformat(), round(height, 1), round(weight, 1),
-                int(1000 + 260 * grown * (1.1 if boy else 1.0) + 300 * noise[5][i]),
-                round(11.6 - 0.33 * grown - (0.3 if boy else 0) + noise[2][i], 1),
-                round(4 + 12 * noise[4][i] - (2 if boy else 0), 1), round(score, 1), level,
-                iso(tested + timedelta(days=1), 18),
-            ])  # fmt: skip
+    p = province.pupils[county.adcode]
+    when = tested_step(unit(seed, 401, p.pid))
+    noise = [unit(seed, 410 + k, p.pid) for k in range(6)]
+    for i in np.flatnonzero(when <= step).tolist():
+        month = add_months(BASE_PERIOD, int(when[i]))
+        tested = date(int(month[:4]), int(month[4:]), 1) + timedelta(days=int(noise[0][i] * 25))
+        age = (tested - date_of(int(p.birth[i]))).days / 365.25
+        boy = p.sex[i] == 1
+        grown = min(age - 6, 10.0)
+        height = (
+            116 + 6.2 * grown + (3 * max(grown - 6, 0) if boy else 0) + (noise[1][i] - 0.5) * 16
+        )
+        weight = 21 * (height / 116) ** 3 * (0.85 + 0.3 * noise[2][i])
+        score = float(np.clip(60 + 35 * noise[3][i] + 10 * (noise[4][i] - 0.5), 40, 100))
+        level = (
+            "优秀"
+            if score >= 90
+            else "良好"
+            if score >= 80
+            else "及格"
+            if score >= 60
+            else "不及格"
+        )
+        rows.append([
+            xjh_of(p, i), province.schools[int(p.school[i])].code,
+            tested.isoformat(), round(height, 1), round(weight, 1),
+            int(1000 + 260 * grown * (1.1 if boy else 1.0) + 300 * noise[5][i]),
+            round(11.6 - 0.33 * grown - (0.3 if boy else 0) + noise[2][i], 1),
+            round(4 + 12 * noise[4][i] - (2 if boy else 0), 1), round(score, 1), level,
+            iso(tested + timedelta(days=1), 18),
+        ])  # fmt: skip
     rows.sort(key=lambda r: r[0])
     return rows
 
@@ -188,11 +189,22 @@ def api_specs(rng: np.random.Generator, county_for_codes: Any) -> dict[str, Spec
 
 
 def api_contents(province: Province) -> dict[str, list[Row]]:
-    return {
-        "classes": class_rows(province),
-        "health_tests": health_rows(province),
-        "ict_schools": ict_rows(province),
-    }
+    """Class roster and ICT rows (health tests come county by county from ``planted_health``)."""
+    return {"classes": class_rows(province), "ict_schools": ict_rows(province)}
+
+
+def _plant_table(
+    table: str, rows: list[Row], spec: Spec, rng: np.random.Generator
+) -> tuple[list[Row], list[Dirty]]:
+    key = KEYS[table]
+    planted, found = dirt.plant(rows, Columns(TABLES[table]), spec, rng, SOURCES[table], key)
+    k = TABLES[table].index(key)
+    dirt.locate(
+        found, planted, "", lambda pos: {"endpoint": ENDPOINTS[table], "key": planted[pos][k]}
+    )
+    for record in found:
+        record.file = None
+    return planted, found
 
 
 def plant_api(
@@ -203,25 +215,20 @@ def plant_api(
     out: dict[str, list[Row]] = {}
     records: list[Dirty] = []
     for table, rows in contents.items():
-        key = KEYS[table]
-        planted, found = dirt.plant(
-            [list(r) for r in rows], Columns(TABLES[table]), specs[table], rng, SOURCES[table], key
-        )
-        k = TABLES[table].index(key)
-        dirt.locate(
-            found,
-            planted,
-            "",
-            lambda pos: {"endpoint": ENDPOINTS[table], "key": planted[pos][k]},  # noqa: B023
-        )
-        for record in found:
-            record.file = None
-        out[table] = planted
+        out[table], found = _plant_table(table, rows, specs[table], rng)
         records += found
     return out, records
 
 
-def write_api_db(path: Path, tables: dict[str, list[Row]]) -> None:
+def planted_health(province: Province) -> Iterator[tuple[list[Row], list[Dirty]]]:
+    """Health tests county by county (dirt planted per county): never a province in memory."""
+    for county in province.plan.counties:
+        rng = np.random.default_rng([province.plan.seed, 41, province.step, county.index])
+        spec = api_specs(rng, county)["health_tests"]
+        yield _plant_table("health_tests", health_rows(province, county), spec, rng)
+
+
+def write_api_db(path: Path, tables: Mapping[str, Iterable[Row]]) -> None:
     if path.exists():
         path.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,7 +241,7 @@ def write_api_db(path: Path, tables: dict[str, list[Row]]) -> None:
             with conn:
                 conn.executemany(
                     f"INSERT INTO {table} VALUES (?, {', '.join('?' * len(columns))})",
-                    [(k + 1, *row) for k, row in enumerate(tables[table])],
+                    ((k + 1, *row) for k, row in enumerate(tables[table], start=0)),
                 )
     finally:
         conn.close()

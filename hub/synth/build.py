@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,14 +173,27 @@ def generate(
     progress("exchange database and API data")
     payments, households, aid_dirty = exchange.exchange_contents(province)
     exchange.write_exchange(out / "exchange.db", payments, households)
+    aid_count = {"files": 1, "records": len(payments) + len(households)}
+    del payments, households
     contents = apidata.api_contents(province)
     stamp_classes(contents["classes"], province.period)
     tables, api_dirty = apidata.plant_api(province, contents)
-    apidata.write_api_db(out / "api" / "simulator.db", tables)
-    write_simulator_config(out, seed, api_port)
-    extra_counts = {"student_aid": {"files": 1, "records": len(payments) + len(households)}}
+    extra_counts = {"student_aid": aid_count}
     for table, rows in tables.items():
         extra_counts[apidata.SOURCES[table]] = {"files": 0, "records": len(rows)}
+    health = {"files": 0, "records": 0}
+    extra_counts["physical_health"] = health
+
+    def health_rows() -> Iterator[Row]:
+        # Streamed county by county: the province's tests never sit in memory at once.
+        for rows, found in apidata.planted_health(province):
+            api_dirty.extend(found)
+            health["records"] += len(rows)
+            yield from rows
+
+    streams: dict[str, Iterable[Row]] = {**tables, "health_tests": health_rows()}
+    apidata.write_api_db(out / "api" / "simulator.db", streams)
+    write_simulator_config(out, seed, api_port)
     result = collect(written, aid_dirty + api_dirty, extra_counts)
     manifest = build_manifest(
         seed=seed,

@@ -126,7 +126,7 @@ def aid_spec(rng: np.random.Generator) -> Spec:
             (dirt.set_to("je", rules.NUMBER_INVALID, lambda r, g: "一千元"), 1),
             (dirt.set_to("zzxm", "code.aid_programme", lambda r, g: "爱心捐助"), 1),
         ],
-        quirks=[(dirt.padded("xm"), 1), (dirt.number_as_text("je"), 1)],
+        quirks=[(dirt.padded("xm"), 1), (dirt.padded("xm", full_width=True), 1)],
     )
 
 

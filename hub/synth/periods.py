@@ -454,6 +454,10 @@ def _advance_api(
     contents = apidata.api_contents(new)
     stamp_classes(contents["classes"], new.period)
     tables, planted = apidata.plant_api(new, contents)
+    tables["health_tests"] = []
+    for rows, found in apidata.planted_health(new):
+        tables["health_tests"] += rows
+        planted += found
     out: dict[str, list[Row]] = {}
     carried: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote
 
 import numpy as np
 from starlette.applications import Starlette
@@ -184,7 +185,14 @@ def build_app(config: SimulatorConfig) -> Starlette:
         if request.headers.get("content-type", "").startswith("application/json"):
             body: dict[str, Any] = await request.json()
         else:
-            body = dict(await request.form())
+            # OAuth clients send application/x-www-form-urlencoded (RFC 6749 §4.4.2).
+            fields = parse_qs((await request.body()).decode("utf-8"))
+            body = {k: v[0] for k, v in fields.items()}
+        basic = request.headers.get("authorization", "")
+        if basic.lower().startswith("basic "):
+            user, _, password = base64.b64decode(basic[6:]).decode("utf-8").partition(":")
+            body.setdefault("client_id", unquote(user))
+            body.setdefault("client_secret", unquote(password))
         if body.get("grant_type", "client_credentials") != "client_credentials":
             return _error(400, "unsupported_grant_type", "only client_credentials is supported")
         if (

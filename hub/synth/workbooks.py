@@ -41,12 +41,16 @@ class Sheet:
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet], stamp: datetime) -> None:
-    """Write ``sheets`` to ``path`` streaming, with document dates fixed to ``stamp``."""
+    """Write ``sheets`` to ``path`` with document dates fixed to ``stamp``.
+
+    Streaming (constant memory) unless a sheet has a two-line merged header: merges across rows
+    cannot be written row by row, and such sheets (statistics) are small.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            "constant_memory": True,
+            "constant_memory": not any(sheet.groups for sheet in sheets),
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,

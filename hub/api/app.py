@@ -10,7 +10,16 @@ from fastapi import FastAPI
 from hub import __version__
 from hub.api import problems
 from hub.api.responses import OrjsonResponse
-from hub.api.routes import auth, datasets, health, identifiers, indicators, reference
+from hub.api.routes import (
+    auth,
+    datasets,
+    health,
+    identifiers,
+    indicators,
+    reference,
+    shares,
+    stats,
+)
 from hub.api.routes import catalog as catalog_routes
 from hub.api.routes import ckan as ckan_routes
 from hub.settings import Settings, get_settings
@@ -47,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identifiers.router)
     app.include_router(auth.router)
     app.include_router(datasets.router)
+    app.include_router(shares.router)
+    app.include_router(stats.router)
     app.include_router(indicators.router)
     app.include_router(catalog_routes.router)
     app.include_router(ckan_routes.router)

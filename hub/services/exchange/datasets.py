@@ -18,12 +18,14 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     FromClause,
+    Numeric,
     and_,
     case,
     cast,
     false,
     func,
     literal,
+    null,
     select,
 )
 
@@ -84,6 +86,12 @@ def _suppress(value: ColumnElement[Any], count: ColumnElement[Any]) -> ColumnEle
     return case((and_(count > 0, count < SMALL_CELL), None), else_=value)
 
 
+def _percent(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
+    """100 * part / whole to one decimal; NULL for an empty whole (numeric round: PG and SQLite)."""
+    ratio = cast(part, Numeric(18, 6)) * 100 / func.nullif(cast(whole, Numeric(18, 6)), 0)
+    return cast(func.round(ratio, 1), Float)
+
+
 def _open_school_directory() -> FromClause:
     s = _schools
     return (
@@ -109,7 +117,7 @@ def _open_class_size_by_county() -> FromClause:
     students = func.sum(c.c.students)
     large = func.sum(c.c.b56_60 + c.c.b61_65 + c.c.ge66)
     ge66 = func.sum(c.c.ge66)
-    share = func.round(cast(large, Float) * 100.0 / func.nullif(classes, 0), 1)
+    share = _percent(large, classes)
     tiny = and_(students > 0, students < SMALL_CELL)
     large_shown = case((tiny, None), else_=_suppress(large, large))
     return (
@@ -170,12 +178,10 @@ def _open_ict_by_county() -> FromClause:
             i.c.quarter,
             case((tiny, None), else_=schools).label("schools"),
             case((tiny, None), else_=func.max(median.c.median)).label("bandwidth_median_mbps"),
-            case((tiny, None), else_=func.round(cast(full, Float) * 100.0 / schools, 1)).label(
-                "wireless_full_share"
-            ),
+            case((tiny, None), else_=_percent(full, schools)).label("wireless_full_share"),
             case(
                 (tiny, None),
-                else_=func.round(cast(mm, Float) * 100.0 / func.nullif(total, 0), 1),
+                else_=_percent(mm, total),
             ).label("multimedia_share"),
             case((tiny, None), else_=func.sum(i.c.teacher_spaces_opened)).label(
                 "teacher_spaces_opened"
@@ -317,4 +323,4 @@ def mask_expression(ds: Dataset, name: str) -> ColumnElement[Any]:
         return column.label(name)
     if name in MASK_PREFIX:
         return (func.substr(column, 1, MASK_PREFIX[name]) + literal(MASK_FILL)).label(name)
-    return literal(None, type_=column.type).label(name)
+    return cast(null(), column.type).label(name)

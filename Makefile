@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo
 DEMO_PORT ?= 8000
 DEMO_HOST ?= 127.0.0.1
+DEMO_SCALE ?= 0.002
+DEMO_SIM_PORT ?= 8765
 PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test lint format bench docs clean
@@ -21,8 +23,12 @@ install: $(STAMP)
 
 demo: install
 	mkdir -p $(DEMO_DIR)
+	test -f $(DEMO_DIR)/province/manifest.json || $(BIN)/eduhub synth --scale $(DEMO_SCALE) --seed 1 \
+		--out $(DEMO_DIR)/province --api-port $(DEMO_SIM_PORT)
 	EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) $(BIN)/eduhub init
-	EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) \
+	$(BIN)/eduhub synth serve $(DEMO_DIR)/province --port $(DEMO_SIM_PORT) & sim=$$!; \
+		trap 'kill $$sim' EXIT INT TERM; sleep 2; \
+		EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) \
 		$(BIN)/eduhub serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 lint: install

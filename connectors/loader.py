@@ -10,7 +10,7 @@ are reserved in one ``allocate_versions`` call per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, tuple_, update
@@ -36,7 +36,6 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
-    loaded_keys: list[str] = field(default_factory=list)
 
 
 def _table(stream: Stream) -> Table:
@@ -124,7 +123,6 @@ def load_batch(
     updates: list[dict[str, Any]] = []
     for key, row, digest, gone in prepared:
         skey = source_key(key)
-        result.loaded_keys.append(skey)
         old = existing.get(key)
         if old is not None and old.hash == digest and old.deleted == gone:
             result.unchanged += 1

@@ -148,7 +148,7 @@ def process_batch(
             run_id=run_id,
             connector=connector.name,
             stream=stream.name,
-            keys=result.loaded_keys,
+            keys=[k for rec, _ in good if (k := stream.raw_key(rec.raw))],
         )
     counts = Counts(
         read=len(batch.records) + len(batch.rejects),

@@ -17,7 +17,7 @@ CLASSES = Stream(
     model=SchoolClass,
     key=("school_code", "school_year", "grade", "class_no"),
     mode="watermark",
-    key_sources=("school_code", YEAR, "grade", "class_no"),
+    key_sources=("class_id",),
     fields=(
         FieldMap("school_code", "school_code", f.school()),
         FieldMap("school_year", YEAR, f.number(required=True, integer=True)),

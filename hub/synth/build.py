@@ -66,7 +66,42 @@ def _run(task: tuple[str, str]) -> list[Written]:
     if kind == "university":
         uni = next(u for u in province.universities if u.code == arg)
         return [write_graduates(province, uni, out, _JOB["graduates"][arg])]
+    if kind == "institutions":
+        return [write_institutions(province, out)]
+    if kind == "exchange":
+        return [write_exchange_db(province, out)]
+    if kind == "api":
+        return write_api_data(province, out)
     raise ValueError(kind)  # pragma: no cover
+
+
+def write_exchange_db(province: Province, out: Path) -> Written:
+    payments, households, planted = exchange.exchange_contents(province)
+    exchange.write_exchange(out / "exchange.db", payments, households)
+    return Written("student_aid", "exchange.db", len(payments) + len(households), planted, {})
+
+
+def write_api_data(province: Province, out: Path) -> list[Written]:
+    """The simulator's database; one ``Written`` per HTTP source (they have no files)."""
+    contents = apidata.api_contents(province)
+    stamp_classes(contents["classes"], province.period)
+    tables, planted = apidata.plant_api(province, contents)
+    health = Written("physical_health", "", 0, [], {})
+
+    def health_rows() -> Iterator[Row]:
+        # Streamed county by county: the province's tests never sit in memory at once.
+        for rows, found in apidata.planted_health(province):
+            health.dirty.extend(found)
+            health.records += len(rows)
+            yield from rows
+
+    streams: dict[str, Iterable[Row]] = {**tables, "health_tests": health_rows()}
+    apidata.write_api_db(out / "api" / "simulator.db", streams)
+    done = [health]
+    for table, rows in tables.items():
+        source = apidata.SOURCES[table]
+        done.append(Written(source, "", len(rows), [d for d in planted if d.source == source], {}))
+    return done
 
 
 def tasks_for(
@@ -108,7 +143,7 @@ def run_tasks(
                 results = pool.map(_run, tasks, chunksize=1)
     finally:
         _JOB.clear()
-    return sorted((w for ws in results for w in ws), key=lambda w: w.file)
+    return sorted((w for ws in results for w in ws), key=lambda w: (w.file, w.source))
 
 
 def stamp_classes(rows: list[Row], period: str) -> None:
@@ -146,10 +181,13 @@ def collect(
     dirty: list[Dirty] = list(extra)
     for w in written:
         c = counts.setdefault(w.source, {"files": 0, "records": 0})
-        c["files"] += 1
         c["records"] += w.records
-        files[w.file] = w.layout
         dirty += w.dirty
+        if w.file and w.file != "exchange.db":
+            c["files"] += 1
+            files[w.file] = w.layout
+        elif w.file:
+            c["files"] += 1
     counts.update(extra_counts)
     return Result(written, dirty, counts, files)
 
@@ -168,33 +206,11 @@ def generate(
     progress("building the province")
     province = build_province(seed, scale)
     progress(f"{sum(len(p) for p in province.pupils.values())} pupils; writing files")
-    written = run_tasks(province, out, tasks_for(province), workers=workers)
-    written.append(write_institutions(province, out))
-    progress("exchange database and API data")
-    payments, households, aid_dirty = exchange.exchange_contents(province)
-    exchange.write_exchange(out / "exchange.db", payments, households)
-    aid_count = {"files": 1, "records": len(payments) + len(households)}
-    del payments, households
-    contents = apidata.api_contents(province)
-    stamp_classes(contents["classes"], province.period)
-    tables, api_dirty = apidata.plant_api(province, contents)
-    extra_counts = {"student_aid": aid_count}
-    for table, rows in tables.items():
-        extra_counts[apidata.SOURCES[table]] = {"files": 0, "records": len(rows)}
-    health = {"files": 0, "records": 0}
-    extra_counts["physical_health"] = health
-
-    def health_rows() -> Iterator[Row]:
-        # Streamed county by county: the province's tests never sit in memory at once.
-        for rows, found in apidata.planted_health(province):
-            api_dirty.extend(found)
-            health["records"] += len(rows)
-            yield from rows
-
-    streams: dict[str, Iterable[Row]] = {**tables, "health_tests": health_rows()}
-    apidata.write_api_db(out / "api" / "simulator.db", streams)
+    # The exchange database and the API data go first: they are the biggest single tasks.
+    tasks = [("exchange", ""), ("api", ""), ("institutions", ""), *tasks_for(province)]
+    written = run_tasks(province, out, tasks, workers=workers)
     write_simulator_config(out, seed, api_port)
-    result = collect(written, aid_dirty + api_dirty, extra_counts)
+    result = collect(written, [], {})
     manifest = build_manifest(
         seed=seed,
         scale=scale,

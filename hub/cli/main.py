@@ -8,6 +8,7 @@ from hub.cli import audit as audit_cli
 from hub.cli import catalog as catalog_cli
 from hub.cli import clients as clients_cli
 from hub.cli import db, gis, pull, reference, synth
+from hub.cli import sync as sync_cli
 from hub.cli.context import CliState, OneLineErrors, console, state
 from hub.services import system
 
@@ -23,6 +24,7 @@ app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(synth.app, name="synth")
 app.add_typer(clients_cli.app, name="clients")
 app.add_typer(audit_cli.app, name="audit")
+app.command("sync")(sync_cli.sync)
 app.command("regions")(reference.regions)
 app.command("codes")(reference.codes)
 app.command("check-id")(reference.check_id)

@@ -87,13 +87,13 @@ def seed_province(engine: Engine, pupils_per_school: int = 2) -> Province:
                 )
                 session.add(
                     AidPayment(
-                        payment_id=f"P{n}{i}",
+                        payment_id=f"P{n:02d}{i:03d}",
                         xjh=xjh,
                         programme="1",
                         amount=Decimal("500.00"),
                         school_year="2025-2026",
                         term="1",
-                        **_src(f"P{n}{i}"),
+                        **_src(f"P{n:02d}{i:03d}"),
                     )
                 )
                 session.add(
@@ -104,7 +104,7 @@ def seed_province(engine: Engine, pupils_per_school: int = 2) -> Province:
                         test_date=date(2026, 5, 1),
                         height_cm=120.0,
                         grade_level="1",
-                        **_src(f"H{n}{i}"),
+                        **_src(f"H{n:02d}{i:03d}"),
                     )
                 )
             session.add(

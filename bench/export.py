@@ -156,9 +156,7 @@ def main() -> None:
             else:
                 print("Datasette stream:      not measured (datasette is not installed)")
             peak = peak_rss_mb(server.pid)
-            print(
-                f"server peak RSS:       {peak:6.1f} MB (target < 250); {idle:.1f} MB before exports"
-            )
+            print(f"server peak RSS: {peak:6.1f} MB (target < 250); {idle:.1f} MB before exports")
             p1 = median_ms(http, "/api/v1/datasets/schools/records?limit=100", h)
             deep = min(args.rows - 100, 100 * 9_999)
             cursor = encode_cursor([f"{3100000000 + deep - 1}"])

@@ -1,0 +1,149 @@
+"""``kill -9`` at any point of a pull, then a resumed pull: the same database as a pull never
+interrupted. Each point is a checkpoint of the runner (after reading a batch, before and after
+its commit), reached by a ``python -m hub.cli pull --all`` subprocess that kills itself there."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+import schemas
+from connectors.runner import KILL_ENV
+from hub.settings import Settings
+from hub.storage.engine import make_engine
+from schemas.runs import ConnectorRun
+from tests.conftest import TEST_KEY, Templates, _fresh_database, make_settings
+from tests.connectors.conftest import ROOT, Province, pull_all
+
+pytestmark = pytest.mark.slow
+
+KILL_POINTS = 10
+VOLATILE = {
+    "id",
+    "run_id",
+    "first_seen",
+    "last_seen",
+    "created_at",
+    "loaded_at",
+    "updated_at",
+    "resolved_run_id",
+}
+
+
+def _state(value: Any) -> Any:
+    """A state or locator without the source's opaque cursor (it embeds its issue time)."""
+    if isinstance(value, dict):
+        return {k: _state(v) for k, v in value.items() if k != "cursor"}
+    return value
+
+
+def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's content, minus run ids and timestamps, in a stable order."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for table in schemas.metadata.sorted_tables:
+            if table.name == ConnectorRun.__tablename__:
+                continue
+            columns = [c for c in table.columns if c.name not in VOLATILE]
+            rows = []
+            for row in conn.execute(select(table)).mappings():
+                values = [
+                    _state(row[c.name]) if c.name in ("value", "locator") else row[c.name]
+                    for c in columns
+                ]
+                if "resolved_run_id" in table.c:
+                    values.append(row["resolved_run_id"] is not None)
+                rows.append(tuple(repr(v) for v in values))
+            out[table.name] = sorted(rows)
+    return out
+
+
+def _database(backend: str, tmp: Path, templates: Templates) -> Iterator[str]:
+    return _fresh_database(backend, tmp, templates)
+
+
+def _killed_pull(settings: Settings, config: Path, at: int) -> int:
+    env = dict(os.environ)
+    env.update(
+        EDUHUB_DATABASE_URL=settings.database_url,
+        EDUHUB_ID_HASH_KEY=TEST_KEY,
+        EDUHUB_DATA_DIR=str(settings.data_dir),
+    )
+    env[KILL_ENV] = str(at)
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "pull", "--all", "--config", str(config), "--quiet"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    return done.returncode
+
+
+@pytest.fixture(scope="module")
+def reference(
+    province: Province, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """The database after one uninterrupted pull, and how many checkpoints that pull passed."""
+    tmp = tmp_path_factory.mktemp("reference")
+    databases = _database("sqlite", tmp, templates)
+    url = next(databases)
+    engine = make_engine(url)
+    try:
+        reports = pull_all(engine, make_settings(url, tmp / "data"), province.sources)
+        batches = sum(r.counts.batches for r in reports.values())
+        yield dump(engine), 3 * batches
+    finally:
+        engine.dispose()
+        for _ in databases:
+            pass
+
+
+def kill_points(total: int) -> list[int]:
+    rng = random.Random(20261129)
+    inner = rng.sample(range(2, total), min(KILL_POINTS - 2, total - 2))
+    return sorted({1, total, *inner})
+
+
+def test_reference_pull_passes_enough_kill_points(reference: tuple[Any, int]) -> None:
+    assert reference[1] >= KILL_POINTS
+
+
+@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_resumed_pull_after_sigkill_matches_uninterrupted_pull(
+    point: int,
+    reference: tuple[dict[str, Any], int],
+    province: Province,
+    templates: Templates,
+    tmp_path: Path,
+) -> None:
+    expected, total = reference
+    at = kill_points(total)[point]
+    databases = _database("sqlite", tmp_path, templates)
+    url = next(databases)
+    settings = make_settings(url, tmp_path / "data")
+    engine = make_engine(url)
+    try:
+        assert _killed_pull(settings, province.sources_path, at) == -signal.SIGKILL
+        reports = pull_all(engine, settings, province.sources)
+        assert all(r.status == "ok" for r in reports.values())
+        got = dump(engine)
+        diff = {
+            name: (sorted(set(rows) - set(expected[name]))[:2], len(rows), len(expected[name]))
+            for name, rows in got.items()
+            if rows != expected[name]
+        }
+        assert not diff, diff
+    finally:
+        engine.dispose()
+        for _ in databases:
+            pass

@@ -63,10 +63,12 @@ class OAuth2ClientCredentials:
         self._token = None
 
     def header(self, client: httpx.Client) -> dict[str, str]:
-        if self._token is None or self.clock() >= self._expires - self.skew:
+        if self._token is None or self.clock() >= self._expires:
             body = self._fetch(client)
             self._token = str(body["access_token"])
-            self._expires = self.clock() + float(body.get("expires_in", 600))
+            lifetime = float(body.get("expires_in", 600))
+            # Renew a little early, but never so early that a short-lived token is useless.
+            self._expires = self.clock() + lifetime - min(self.skew, lifetime / 10)
         return {"Authorization": f"Bearer {self._token}"}
 
     def _fetch(self, client: httpx.Client) -> dict[str, Any]:

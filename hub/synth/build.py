@@ -27,6 +27,7 @@ from hub.synth.manifest import (
     HEALTH_CLIENT_ID,
     HEALTH_CLIENT_SECRET,
     build_manifest,
+    sources_yaml,
     write_manifest,
     write_sources,
 )
@@ -160,9 +161,14 @@ def _days(n: int) -> Any:
     return timedelta(days=n)
 
 
-def write_simulator_config(out: Path, seed: int, port: int) -> None:
+def write_simulator_config(out: Path, seed: int, port: int, period: str) -> None:
+    params = sources_yaml(period, port)["sources"]
     config = {
         "seed": seed,
+        "period": period,
+        "year": params["class_roster"]["params"]["year"],
+        "school_year": params["physical_health"]["params"]["school_year"],
+        "quarter": params["ict_survey"]["params"]["quarter"],
         "port": port,
         "client_id": HEALTH_CLIENT_ID,
         "client_secret": HEALTH_CLIENT_SECRET,
@@ -209,7 +215,7 @@ def generate(
     # The exchange database and the API data go first: they are the biggest single tasks.
     tasks = [("exchange", ""), ("api", ""), ("institutions", ""), *tasks_for(province)]
     written = run_tasks(province, out, tasks, workers=workers)
-    write_simulator_config(out, seed, api_port)
+    write_simulator_config(out, seed, api_port, province.period)
     result = collect(written, [], {})
     manifest = build_manifest(
         seed=seed,

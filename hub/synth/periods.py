@@ -354,7 +354,7 @@ def advance(
     old_dirty = [d for d in manifest["dirty"] if d["source"] in _DB_AND_API]
     aid_dirty, aid_counts = _advance_exchange(folder, old, new, changes, old_dirty)
     api_dirty, api_counts = _advance_api(folder, new, changes, old_dirty)
-    write_simulator_config(folder, seed, _port_of(folder))
+    write_simulator_config(folder, seed, _port_of(folder), new.period)
 
     rewritten = {w.file for w in written}
     kept = [

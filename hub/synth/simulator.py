@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hub.synth.apidata import CLASS_COLUMNS, HEALTH_COLUMNS, ICT_COLUMNS
 
 ICT_PAGE_SIZE = 50
+CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class SimulatorConfig:
     seed: int = 0
     client_id: str = "health-client"
     client_secret: str = "demo-health-secret"
+    # What the data covers: a request for another year, school year or quarter gets no rows.
+    year: int | None = None
+    school_year: str | None = None
+    quarter: str | None = None
     clock: Callable[[], float] = time.monotonic
 
     @classmethod
@@ -78,6 +83,9 @@ class SimulatorConfig:
             "client_id": saved["client_id"],
             "client_secret": saved["client_secret"],
             "token_ttl_s": float(saved.get("token_ttl_s", 600)),
+            "year": saved.get("year"),
+            "school_year": saved.get("school_year"),
+            "quarter": saved.get("quarter"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(folder=folder, **values)
@@ -164,6 +172,22 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
+def _as_local_iso(value: str | None) -> str:
+    """An ISO 8601 timestamp in the +08:00 form the data uses ('' for none), to compare as text."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA)
+    return moment.astimezone(CHINA).isoformat()
+
+
+def _other(request: Request, name: str, served: object) -> bool:
+    """True when the client asks for a period the data does not cover."""
+    asked = request.query_params.get(name)
+    return asked is not None and served is not None and asked != str(served)
+
+
 def _items(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [dict(zip(columns, row[1:], strict=True)) for row in rows]
 
@@ -211,7 +235,12 @@ def build_app(config: SimulatorConfig) -> Starlette:
             size = _int_param(request, "size", 100, 1, 1000)
         except ValueError as exc:
             return _error(400, "invalid_request", str(exc))
-        since = request.query_params.get("updated_since") or ""
+        try:
+            since = _as_local_iso(request.query_params.get("updated_since"))
+        except ValueError:
+            return _error(400, "invalid_request", "updated_since must be an ISO 8601 timestamp")
+        if _other(request, "year", config.year):
+            return JSONResponse({"total": 0, "page": page, "items": []})
         if page > 1 and state.churns():
             _insert_class(state, (page - 1) * size)
         where, params = ("WHERE updated_at > ?", (since,)) if since else ("", ())
@@ -235,6 +264,8 @@ def build_app(config: SimulatorConfig) -> Starlette:
             limit = _int_param(request, "limit", 100, 1, 1000)
         except ValueError as exc:
             return _error(400, "invalid_request", str(exc))
+        if _other(request, "school_year", config.school_year):
+            return JSONResponse({"data": [], "next_cursor": None})
         after = ("", 0)
         cursor = request.query_params.get("cursor")
         if cursor:
@@ -267,6 +298,8 @@ def build_app(config: SimulatorConfig) -> Starlette:
             page = _int_param(request, "page", 1, 1, 10**9)
         except ValueError as exc:
             return _error(400, "invalid_request", str(exc))
+        if _other(request, "quarter", config.quarter):
+            return JSONResponse({"rows": [], "has_more": False})
         rows = state.query(
             "SELECT * FROM ict_schools ORDER BY seq LIMIT ? OFFSET ?",
             (ICT_PAGE_SIZE + 1, (page - 1) * ICT_PAGE_SIZE),
@@ -298,7 +331,7 @@ def build_app(config: SimulatorConfig) -> Starlette:
 def _later_than_all(state: SimulatorState, table: str) -> str:
     """A valid ISO timestamp after every ``updated_at`` of ``table`` (and not before now)."""
     newest = state.query(f"SELECT max(updated_at) FROM {table}")[0][0]
-    now = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
+    now = datetime.now(CHINA).replace(microsecond=0)
     if newest:
         now = max(now, datetime.fromisoformat(str(newest)) + timedelta(seconds=1))
     return now.isoformat()

@@ -84,7 +84,9 @@ class Located:
 
 
 def _inside_jiangsu(lon: float, lat: float) -> bool:
-    return bool(shapely.contains_xy(boundary("320000"), lon, lat))
+    province = boundary("320000")
+    shapely.prepare(province)  # cached geometry: prepared once, fast afterwards
+    return bool(shapely.contains_xy(province, lon, lat))
 
 
 def _known(province: Path) -> tuple[set[str], set[str]]:

@@ -117,6 +117,26 @@ def test_page_through_ict_until_has_more_is_false(serve: Any) -> None:
     assert body["rows"][0]["bandwidth_mbps"]
 
 
+def test_answer_no_rows_for_a_period_the_data_does_not_cover(serve: Any) -> None:
+    sim = serve(FAULT_LEVELS["off"])
+    with httpx.Client(base_url=sim.url) as client:
+        now = client.get("/api/ict/schools", params={"quarter": sim.config.quarter}).json()
+        other = client.get("/api/ict/schools", params={"quarter": "2019Q1"}).json()
+    assert now["rows"]
+    assert other == {"rows": [], "has_more": False}
+
+
+def test_filter_classes_by_updated_since(serve: Any) -> None:
+    sim = serve(FAULT_LEVELS["off"])
+    with httpx.Client(base_url=sim.url) as client:
+        everything = client.get("/api/classes", params={"size": 1000}).json()
+        stamps = sorted(item["updated_at"] for item in everything["items"])
+        middle = stamps[len(stamps) // 2]
+        later = client.get("/api/classes", params={"size": 1000, "updated_since": middle}).json()
+    assert 0 < later["total"] < everything["total"]
+    assert all(item["updated_at"] > middle for item in later["items"])
+
+
 def test_reject_expired_token_with_401(serve: Any) -> None:
     sim = serve(FAULT_LEVELS["off"], token_ttl_s=TOKEN_TTL)
     with httpx.Client(base_url=sim.url) as client:
@@ -161,12 +181,14 @@ def test_inject_faults_at_the_configured_rates(serve: Any) -> None:
     n = 600
     seen = {"429": 0, "5xx": 0, "drop": 0, "ok": 0}
     retry_after: set[str] = set()
+    client = httpx.Client(base_url=sim.url, timeout=5)
     for _ in range(n):
         try:
-            with httpx.Client(base_url=sim.url, timeout=5) as client:
-                reply = client.get("/api/ict/schools", params={"page": 1})
+            reply = client.get("/api/ict/schools", params={"page": 1})
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ConnectError):
             seen["drop"] += 1
+            client.close()
+            client = httpx.Client(base_url=sim.url, timeout=5)
             continue
         if reply.status_code == 429:
             seen["429"] += 1
@@ -176,6 +198,7 @@ def test_inject_faults_at_the_configured_rates(serve: Any) -> None:
         else:
             assert reply.status_code == 200
             seen["ok"] += 1
+    client.close()
     for kind, p in (("429", rates.too_many), ("5xx", rates.server_error), ("drop", rates.drop)):
         tolerance = 4 * math.sqrt(n * p * (1 - p))
         assert abs(seen[kind] - n * p) <= tolerance, (kind, seen)

@@ -1,7 +1,9 @@
 """Published catalog versions (frozen JSON snapshots) and the search index over them.
 
-The full-text side of search is not in this metadata: migration 0002 adds an FTS5 trigram table
-(``catalog_search_fts``, SQLite) or a pg_trgm GIN index (PostgreSQL) that the ORM never maps.
+The full-text side of search is not in this metadata: migration 0002 adds FTS5 tables over
+``catalog_search_text`` (trigrams of ``search_text``, word tokens of ``search_bigrams``) on
+SQLite, and on PostgreSQL a pg_trgm GIN index and a GIN index over
+``to_tsvector('simple', search_bigrams)``; the ORM maps neither.
 ``is_search_engine_object`` tells Alembic to leave those alone when it compares schemas.
 """
 
@@ -17,7 +19,9 @@ import schemas  # noqa: F401 - the shared metadata and its naming convention com
 from schemas.base import utcnow
 
 FTS_TABLE = "catalog_search_fts"
+BIGRAM_FTS_TABLE = "catalog_search_fts_bigram"
 TRGM_INDEX = "ix_catalog_search_text_trgm"
+BIGRAM_INDEX = "ix_catalog_search_bigrams_gin"
 
 
 class CatalogVersion(SQLModel, table=True):
@@ -37,7 +41,10 @@ class CatalogSearchRow(SQLModel, table=True):
     """One resource of one version, flattened for filtering and full-text search."""
 
     __tablename__ = "catalog_search"
-    __table_args__ = (UniqueConstraint("version", "code"),)
+    __table_args__ = (
+        UniqueConstraint("version", "code"),
+        UniqueConstraint("version", "resource_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     version: str = Field(foreign_key="catalog_versions.version", max_length=10, index=True)
@@ -52,8 +59,27 @@ class CatalogSearchRow(SQLModel, table=True):
     update_cycle: str = Field(max_length=10)
     format_category: str = Field(max_length=10)
     format_type: str = Field(max_length=60)
-    search_text: str = Field(sa_type=Text, description="names, abstract, keywords, items")
-    entry: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, description="the entry")
+
+
+class CatalogSearchText(SQLModel, table=True):
+    """What full-text search reads, apart from the narrow filter columns so filters scan fast."""
+
+    __tablename__ = "catalog_search_text"
+
+    search_id: int = Field(foreign_key="catalog_search.id", primary_key=True)
+    search_text: str = Field(sa_type=Text, description="lower-cased names, abstract, items")
+    search_bigrams: str = Field(
+        sa_type=Text, description="distinct two-character words of search_text, space-separated"
+    )
+
+
+class CatalogEntryRow(SQLModel, table=True):
+    """The full entry of one search row, kept apart so that search scans stay narrow."""
+
+    __tablename__ = "catalog_entries"
+
+    search_id: int = Field(foreign_key="catalog_search.id", primary_key=True)
+    entry: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 def is_search_engine_object(name: str | None, type_: str) -> bool:
@@ -62,4 +88,4 @@ def is_search_engine_object(name: str | None, type_: str) -> bool:
         return False
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
-    return type_ == "index" and name == TRGM_INDEX
+    return type_ == "index" and name in (TRGM_INDEX, BIGRAM_INDEX)

@@ -22,10 +22,10 @@ from catalog.diff import CatalogDiff, diff_entries
 from catalog.loader import PACKAGE_DIR, LoadedCatalog, load_catalog
 from catalog.model import Entry
 from catalog.renderers import RENDERERS, ExportContext
-from catalog.tables import CatalogSearchRow, CatalogVersion
+from catalog.tables import CatalogEntryRow, CatalogSearchRow, CatalogSearchText, CatalogVersion
 from hub.errors import Conflict, Invalid, NotFound
 from hub.settings import Settings
-from hub.storage.catalog_index import SORTS, Filters, search_rows
+from hub.storage.catalog_index import SORTS, Filters, bigrams_of, search_rows
 
 VERSION = re.compile(r"^(\d{1,3})\.(\d{1,3})$")
 MAX_PAGE = 1000
@@ -119,8 +119,13 @@ def _search_row(version: str, entry: Entry) -> CatalogSearchRow:
         update_cycle=entry.update_cycle.value,
         format_category=entry.format.category.value,
         format_type=entry.format.type,
-        search_text=search_text(entry),
-        entry=entry.model_dump(mode="json"),
+    )
+
+
+def _search_text_row(search_id: int, entry: Entry) -> CatalogSearchText:
+    text_ = search_text(entry).lower()
+    return CatalogSearchText(
+        search_id=search_id, search_text=text_, search_bigrams=" ".join(bigrams_of(text_))
     )
 
 
@@ -137,15 +142,15 @@ def publish_entries(
 ) -> VersionInfo:
     """Freeze ``entries`` as ``version``: it must be new, higher, different, and reuse no code."""
     key = version_key(version)
-    if session.get(CatalogVersion, version) is not None:
+    if _exists(session, version):
         raise Conflict(f"catalog version {version} is already published; versions are frozen")
     latest = _latest_row(session)
-    if latest is not None and key <= version_key(latest.version):
-        raise Conflict(f"version {version} must be higher than the latest, {latest.version}")
+    if latest is not None and key <= version_key(latest[0]):
+        raise Conflict(f"version {version} must be higher than the latest, {latest[0]}")
     snapshot = [e.model_dump(mode="json") for e in sorted(entries, key=lambda e: e.code)]
     digest = _digest(snapshot)
-    if latest is not None and latest.digest == digest:
-        raise Conflict(f"nothing changed since version {latest.version}")
+    if latest is not None and latest[1] == digest:
+        raise Conflict(f"nothing changed since version {latest[0]}")
     holders: dict[str, str] = dict(
         session.execute(
             sa_select(col(CatalogSearchRow.code), col(CatalogSearchRow.resource_id)).distinct()
@@ -162,10 +167,21 @@ def publish_entries(
     )
     session.add(row)
     session.flush()
-    session.add_all(_search_row(version, e) for e in entries)
+    search = [_search_row(version, e) for e in entries]
+    session.add_all(search)
+    session.flush()
+    for r, e in zip(search, entries, strict=True):
+        search_id = int(r.id or 0)
+        session.add(_search_text_row(search_id, e))
+        session.add(CatalogEntryRow(search_id=search_id, entry=e.model_dump(mode="json")))
     session.commit()
-    session.refresh(row)
-    return _info(row)
+    return VersionInfo(
+        version=version,
+        published_at=row.published_at,
+        entry_count=row.entry_count,
+        digest=digest,
+        note=note,
+    )
 
 
 def publish(*, session: Session, settings: Settings, version: str, note: str = "") -> VersionInfo:
@@ -180,11 +196,18 @@ def publish(*, session: Session, settings: Settings, version: str, note: str = "
     return publish_entries(session=session, version=version, entries=loaded.entries, note=note)
 
 
-def _latest_row(session: Session) -> CatalogVersion | None:
-    versions = list(session.exec(select(CatalogVersion.version)).all())
-    if not versions:
+def _latest_row(session: Session) -> tuple[str, str] | None:
+    """(version, digest) of the latest version; the snapshot itself is not loaded."""
+    rows = session.execute(sa_select(col(CatalogVersion.version), col(CatalogVersion.digest))).all()
+    if not rows:
         return None
-    return session.get(CatalogVersion, max(versions, key=version_key))
+    version, digest = max(rows, key=lambda r: version_key(r[0]))
+    return str(version), str(digest)
+
+
+def _exists(session: Session, version: str) -> bool:
+    query = select(CatalogVersion.version).where(CatalogVersion.version == version)
+    return session.exec(query).first() is not None
 
 
 def list_versions(*, session: Session) -> list[VersionInfo]:
@@ -208,7 +231,7 @@ def resolve_version(*, session: Session, version: str | None = None) -> str:
     """``version`` if published, else the latest; NotFound when there is nothing to serve."""
     if version is not None:
         version_key(version)
-        if session.get(CatalogVersion, version) is None:
+        if not _exists(session, version):
             raise NotFound(f"catalog version {version} has not been published")
         return version
     versions = list(session.exec(select(CatalogVersion.version)).all())
@@ -285,22 +308,34 @@ def list_resources(
 def show_resource(*, session: Session, key: str, version: str | None = None) -> Entry:
     """One resource of a version, by code (30700102/001) or id (students)."""
     resolved = resolve_version(session=session, version=version)
-    row = session.exec(
-        select(CatalogSearchRow).where(
-            CatalogSearchRow.version == resolved,
-            (col(CatalogSearchRow.code) == key) | (col(CatalogSearchRow.resource_id) == key),
-        )
-    ).first()
-    if row is None:
+    key_column = CatalogSearchRow.code if "/" in key else CatalogSearchRow.resource_id
+    query = (
+        select(CatalogEntryRow.entry)
+        .join(CatalogSearchRow, col(CatalogSearchRow.id) == col(CatalogEntryRow.search_id))
+        .where(CatalogSearchRow.version == resolved, key_column == key)
+    )
+    raw = session.exec(query).first()
+    if raw is None:
         raise NotFound(f"no resource {key!r} in catalog version {resolved}")
-    return Entry.model_validate(row.entry)
+    return Entry.model_validate(raw)
+
+
+def entries_for(*, session: Session, rows: list[CatalogSearchRow]) -> list[Entry]:
+    """The full entries of some search rows, in the rows' order."""
+    ids = [r.id for r in rows if r.id is not None]
+    found = session.exec(
+        select(CatalogEntryRow).where(col(CatalogEntryRow.search_id).in_(ids))
+    ).all()
+    by_id = {e.search_id: e.entry for e in found}
+    return [Entry.model_validate(by_id[i]) for i in ids]
 
 
 def entries_of(*, session: Session, version: str | None = None) -> tuple[str, list[Entry]]:
     """Every entry of a version (for exports and diffs), in code order."""
     resolved = resolve_version(session=session, version=version)
     rows = session.exec(
-        select(CatalogSearchRow.entry)
+        select(CatalogEntryRow.entry)
+        .join(CatalogSearchRow, col(CatalogSearchRow.id) == col(CatalogEntryRow.search_id))
         .where(CatalogSearchRow.version == resolved)
         .order_by(col(CatalogSearchRow.code))
     ).all()

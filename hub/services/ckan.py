@@ -17,7 +17,7 @@ from catalog.model import Entry
 from catalog.renderers.base import ExportContext
 from catalog.renderers.ckan import CkanPackages, organization_id, organization_name, package_id
 from hub.errors import Invalid, NotFound
-from hub.services.catalog import entries_of, search_resources
+from hub.services.catalog import entries_for, entries_of, search_resources
 from hub.settings import Settings
 from hub.storage.catalog_index import Filters
 
@@ -123,7 +123,7 @@ def package_search(
         session=session, q=text or None, filters=filters, sort=our_sort, limit=rows, offset=start
     )
     packages = CkanPackages(ExportContext(version=version, base_uri=settings.catalog_base_uri))
-    results = [packages.package(Entry.model_validate(row.entry)) for row in found]
+    results = [packages.package(e) for e in entries_for(session=session, rows=found)]
     return {
         "count": total,
         "sort": sort or "score desc, metadata_modified desc",

@@ -1,9 +1,16 @@
 """Full-text and filtered search over published catalog versions, on SQLite and PostgreSQL.
 
-Chinese has no spaces, so both backends index character trigrams: FTS5's ``trigram`` tokenizer
-on SQLite, pg_trgm's GIN index on PostgreSQL. A trigram index cannot look up a one- or
-two-character term (学籍, 班额); such terms fall back to ``LIKE`` on the same indexed column,
-which both engines answer correctly (by scanning the index or the version's rows).
+Chinese has no spaces, so words are found as substrings, through two indexes per backend:
+
+- terms of three or more characters: character trigrams (FTS5 ``trigram`` tokenizer on SQLite;
+  on PostgreSQL a pg_trgm GIN index, plus the bigram prefilter below because pg_trgm's index is
+  not chosen for common words);
+- two-character terms (学籍, 班额), which a trigram index cannot look up: ``search_bigrams``
+  lists every distinct pair of adjacent letters/digits of the text as a word, indexed as whole
+  tokens (FTS5 ``unicode61`` on SQLite, GIN over ``to_tsvector('simple', ...)`` on PostgreSQL).
+
+Anything else (one character, punctuation) falls back to ``LIKE`` on ``search_text``. Every
+term must match; ``LIKE`` confirms prefiltered candidates, so results are exact substrings.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, column, func, select, text
 from sqlmodel import Session, col
 
-from catalog.tables import FTS_TABLE, CatalogSearchRow
+from catalog.tables import BIGRAM_FTS_TABLE, FTS_TABLE, CatalogSearchRow, CatalogSearchText
 
 TRIGRAM = 3
 SORTS: dict[str, tuple[str, bool]] = {
@@ -44,7 +51,16 @@ class Filters:
 
 
 def terms_of(q: str | None) -> list[str]:
-    return [t for t in (q or "").split() if t]
+    return [t.lower() for t in (q or "").split() if t]
+
+
+def bigrams_of(text_: str) -> list[str]:
+    """Distinct adjacent letter/digit pairs, lower-cased, in order of first appearance."""
+    low = text_.lower()
+    seen = dict.fromkeys(
+        low[i : i + 2] for i in range(len(low) - 1) if low[i].isalnum() and low[i + 1].isalnum()
+    )
+    return list(seen)
 
 
 def _like_pattern(term: str) -> str:
@@ -56,17 +72,38 @@ def _rowids_in(sql: str) -> ColumnElement[bool]:
     return col(CatalogSearchRow.id).in_(text(sql).columns(column("rowid", Integer)))
 
 
+def _like(term: str) -> ColumnElement[bool]:
+    return col(CatalogSearchText.search_text).like(_like_pattern(term), escape="\\")
+
+
+def _text_rows(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    ids = select(col(CatalogSearchText.search_id)).where(condition)
+    return col(CatalogSearchRow.id).in_(ids)
+
+
 def _term_condition(dialect: str, term: str, n: int) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """One term as a condition on catalog_search rows (exact substring semantics)."""
     key = f"t{n}"
+    grams = bigrams_of(term)
     if dialect == "sqlite":
         if len(term) >= TRIGRAM:
             phrase = '"' + term.replace('"', '""') + '"'
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{key}"
             return _rowids_in(sql), {key: phrase}
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE search_text LIKE :{key} ESCAPE '\\'"
-        return _rowids_in(sql), {key: _like_pattern(term)}
-    condition = col(CatalogSearchRow.search_text).ilike(_like_pattern(term), escape="\\")
-    return condition, {}
+        if grams == [term]:
+            sql = f"SELECT rowid FROM {BIGRAM_FTS_TABLE} WHERE {BIGRAM_FTS_TABLE} MATCH :{key}"
+            return _rowids_in(sql), {key: f'"{term}"'}
+        return _text_rows(_like(term)), {}
+    if not grams:
+        return _text_rows(_like(term)), {}
+    tsquery: ColumnElement[bool] = text(
+        f"to_tsvector('simple'::regconfig, search_bigrams) @@ "
+        f"to_tsquery('simple'::regconfig, :{key})"
+    )  # type: ignore[assignment]
+    params = {key: " & ".join(grams)}
+    if grams == [term]:
+        return _text_rows(tsquery), params
+    return _text_rows(and_(tsquery, _like(term))), params
 
 
 def _conditions(
@@ -115,15 +152,16 @@ def search_rows(
     dialect = session.get_bind().dialect.name
     where, params = _conditions(dialect, version, filters, q)
     count = select(func.count()).select_from(CatalogSearchRow).where(and_(*where))
-    total = session.execute(count, params).scalar_one()
-    column, descending = SORTS[sort]
-    order = getattr(CatalogSearchRow, column)
+    total = int(session.execute(count, params).scalar_one())
+    if total == 0 or limit == 0:
+        return total, []
+    column_, descending = SORTS[sort]
+    order = col(getattr(CatalogSearchRow, column_))
     page = (
         select(CatalogSearchRow)
         .where(and_(*where))
-        .order_by(col(order).desc() if descending else col(order), col(CatalogSearchRow.code))
+        .order_by(order.desc() if descending else order, col(CatalogSearchRow.code))
         .limit(limit)
         .offset(offset)
     )
-    rows = list(session.execute(page, params).scalars().all())
-    return int(total), rows
+    return total, list(session.execute(page, params).scalars().all())

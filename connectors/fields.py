@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from connectors.identity import person_hash
@@ -18,7 +20,14 @@ from connectors.streams import Context, Convert, Reject
 from schemas import rules
 from schemas.codes import check_code
 from schemas.crs import looks_swapped
-from schemas.identifiers import check_school_code, check_xjh, id_hash, mask_id, normalize_text
+from schemas.identifiers import (
+    Check,
+    check_school_code,
+    check_xjh,
+    id_hash,
+    mask_id,
+    normalize_text,
+)
 from schemas.regions_data import all_regions
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -28,17 +37,60 @@ TRUE_WORDS = frozenset({"是", "1", "已完成", "已开通", "有", "true", "y"
 FALSE_WORDS = frozenset({"否", "0", "未完成", "未开通", "无", "false", "n", "no"})
 
 
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def clean(value: Any) -> str:
+    """``normalize_text`` with a fast path for the common cell: plain text needs only NFKC (a
+    no-op for ASCII) and a strip; the full rules still apply to numbers and zero-width edges."""
+    if type(value) is str:
+        if value.isascii():
+            return value.strip()
+        result = unicodedata.normalize("NFKC", value).strip()
+        if result and (result[0] in _ZERO_WIDTH or result[-1] in _ZERO_WIDTH):
+            return normalize_text(result)
+        return result
+    return normalize_text(value)
+
+
 def _missing(value: Any) -> bool:
-    return normalize_text(value) == ""
+    return clean(value) == ""
 
 
 def _required_missing() -> Reject:
     return Reject(rules.REQUIRED_MISSING, rules.message(rules.REQUIRED_MISSING))
 
 
+def memo(convert: Convert, limit: int = 100_000) -> Convert:
+    """Remember a converter's answer per distinct source value (code cells, dates and months
+    repeat thousands of times in an export; translating each once keeps loading near parse
+    speed). Only for converters whose answer depends on the value alone."""
+    cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
+
+    def wrapped(value: Any, ctx: Context) -> Any:
+        try:
+            key = (type(value), value)
+            hit = cache.get(key)
+        except TypeError:  # unhashable: convert every time
+            return convert(value, ctx)
+        if hit is None:
+            try:
+                hit = (True, convert(value, ctx))
+            except Reject as exc:
+                hit = (False, (exc.rule, exc.message, exc.field))
+            if len(cache) < limit:
+                cache[key] = hit
+        ok, result = hit
+        if ok:
+            return result
+        raise Reject(*result)
+
+    return wrapped
+
+
 def text(*, required: bool = False, upper: bool = False) -> Convert:
     def convert(value: Any, ctx: Context) -> str | None:
-        result = normalize_text(value)
+        result = clean(value)
         if not result:
             if required:
                 raise _required_missing()
@@ -61,7 +113,7 @@ def code(table: str, *, required: bool = True) -> Convert:
             raise Reject(check.rule or f"code.{table}", check.message or "")
         return check.value
 
-    return convert
+    return memo(convert)
 
 
 def parse_date(value: Any) -> date:
@@ -98,7 +150,7 @@ def date_value(*, required: bool = True) -> Convert:
                 f"{rules.message(rules.DATE_INVALID)}: {normalize_text(value)}",
             ) from None
 
-    return convert
+    return memo(convert)
 
 
 def month(*, required: bool = False) -> Convert:
@@ -123,7 +175,7 @@ def month(*, required: bool = False) -> Convert:
             ) from None
         return f"{day.year:04d}{day.month:02d}"
 
-    return convert
+    return memo(convert)
 
 
 def _number(value: Any) -> float:
@@ -181,7 +233,7 @@ def flag() -> Convert:
             return False
         raise Reject("code.yes_no", f"应为“是”或“否”，实为“{word}” (expected yes or no)")
 
-    return convert
+    return memo(convert)
 
 
 def xjh() -> Convert:
@@ -196,13 +248,18 @@ def xjh() -> Convert:
     return convert
 
 
+@lru_cache(maxsize=65536)
+def _school_shape(value: str, province: str) -> Check:
+    return check_school_code(value, province=province)
+
+
 def school(*, known: bool = True) -> Convert:
     """A 学校标识码 of this province that (if ``known``) the hub's school register holds."""
 
     def convert(value: Any, ctx: Context) -> str:
         if _missing(value):
             raise _required_missing()
-        check = check_school_code(value, province=ctx.province)
+        check = _school_shape(normalize_text(value), ctx.province)
         if not check.ok:
             raise Reject(check.rule or "school_code.format", check.message or "")
         result = check.value or ""
@@ -253,7 +310,7 @@ def adcode(*, in_province: bool = False, required: bool = False) -> Convert:
             raise Reject(rules.ADCODE_UNKNOWN, f"{rules.message(rules.ADCODE_UNKNOWN)}: {result}")
         return result
 
-    return convert
+    return memo(convert)
 
 
 def coordinates(*, required: bool = False) -> Convert:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection
@@ -89,31 +90,39 @@ class Stream:
 
     def __post_init__(self) -> None:
         self.columns = business_fields(self.model)
+        self._plan = [
+            (
+                fm.source if isinstance(fm.source, tuple) else None,
+                fm.source if isinstance(fm.source, str) else ",".join(fm.source),
+                fm.target if isinstance(fm.target, tuple) else None,
+                fm.target if isinstance(fm.target, str) else "",
+                fm.convert,
+            )
+            for fm in self.fields
+        ]
+        self.key_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            (lambda record, k=self.key[0]: (record[k],))  # type: ignore[misc]
+            if len(self.key) == 1
+            else itemgetter(*self.key)
+        )
 
     def map(self, raw: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         """Model values for one raw record; raises Reject naming the source field."""
         out: dict[str, Any] = {}
-        for fm in self.fields:
-            if isinstance(fm.source, tuple):
-                value: Any = tuple(raw.get(s) for s in fm.source)
-                name = ",".join(fm.source)
-            else:
-                value = raw.get(fm.source)
-                name = fm.source
+        get = raw.get
+        for sources, name, targets, target, convert in self._plan:
+            value = tuple(get(s) for s in sources) if sources is not None else get(name)
             try:
-                result = fm.convert(value, ctx)
+                result = convert(value, ctx)
             except Reject as exc:
                 if exc.field is None:
                     exc.field = name
                 raise
-            if isinstance(fm.target, tuple):
-                out.update(zip(fm.target, result, strict=True))
+            if targets is not None:
+                out.update(zip(targets, result, strict=True))
             else:
-                out[fm.target] = result
+                out[target] = result
         return out
-
-    def key_of(self, record: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(record[k] for k in self.key)
 
     def raw_key(self, raw: Mapping[str, Any]) -> str | None:
         """The record's key as the source wrote it (normalised), to find it in quarantine."""

@@ -1,0 +1,203 @@
+"""Ingest benchmark: a full pull of the synthetic province, then one incremental month.
+
+Prints, per backend, from one run: records/s end to end (every connector, from the synthetic
+sources into the hub); for the file drops, the ratio of that speed to merely parsing the same
+files with python-calamine (the parse-only baseline, timed in the same run); peak RSS of the
+pull process; and the time of an incremental month's pull relative to the full pull.
+
+    .venv/bin/python bench/ingest.py [--scale 0.1] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from python_calamine import CalamineWorkbook
+from sqlalchemy import create_engine, select
+
+from connectors.transports.file_drop import sniff_encoding
+from schemas.runs import ConnectorRun
+
+ROOT = Path(__file__).resolve().parents[1]
+FILE_SOURCES = ("institution_codes", "student_registry", "teachers", "statistics")
+FILE_SOURCES += ("graduate_employment",)
+KEY = "bench-id-hash-key"
+
+
+def sh(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a command; (wall seconds, peak RSS in MB of that process)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(args)}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def eduhub(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hub.cli", *args]
+
+
+def parse_only(folder: Path) -> tuple[int, float]:
+    """Rows and seconds to read every file of the file drops, and nothing else."""
+    rows, started = 0, time.perf_counter()
+    for path in sorted((folder / "files").rglob("*")):
+        if path.suffix == ".xlsx":
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                rows += len(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        elif path.suffix == ".csv":
+            data = path.read_bytes()
+            rows += sum(1 for _ in csv.reader(io.StringIO(data.decode(sniff_encoding(data)))))
+    return rows, time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Simulator:
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            eduhub("synth", "serve", str(folder), "--port", str(self.port)),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(3)
+        text = (folder / "sources.yaml").read_text(encoding="utf-8")
+        (folder / "sources.bench.yaml").write_text(
+            text.replace("127.0.0.1:8765", f"127.0.0.1:{self.port}"), encoding="utf-8"
+        )
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def database(backend: str, work: Path) -> str:
+    if backend == "sqlite":
+        path = work / "hub.db"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    admin = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"eduhub_bench_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def runs_since(url: str, after: int) -> list[dict[str, Any]]:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    table = ConnectorRun.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(table).where(table.c.id > after)).mappings()]
+    engine.dispose()
+    return rows
+
+
+def pull(url: str, folder: Path) -> tuple[float, float, list[dict[str, Any]]]:
+    env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
+    before = max((r["id"] for r in runs_since(url, 0)), default=0)
+    sim = Simulator(folder)
+    try:
+        seconds, rss = sh(
+            eduhub("pull", "--all", "--config", str(folder / "sources.bench.yaml"), "--quiet"),
+            env,
+        )
+    finally:
+        sim.stop()
+    return seconds, rss, runs_since(url, before)
+
+
+def bench_backend(backend: str, province: Path, base: Path, parse_rate: float) -> dict[str, Any]:
+    work = base / f"work-{backend}"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(province, work / "province")
+    url = database(backend, work)
+    env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
+    sh(eduhub("init"), env)
+    full_s, full_rss, full_runs = pull(url, work / "province")
+    sh(eduhub("synth", "--next-period", str(work / "province"), "--workers", "2"))
+    inc_s, inc_rss, inc_runs = pull(url, work / "province")
+    records = sum(r["counts"]["read"] for r in full_runs)
+    file_records = sum(r["counts"]["read"] for r in full_runs if r["connector"] in FILE_SOURCES)
+    file_seconds = sum(r["counts"]["seconds"] for r in full_runs if r["connector"] in FILE_SOURCES)
+    return {
+        "backend": backend,
+        "records": records,
+        "full_s": round(full_s, 1),
+        "records_per_s": round(records / full_s),
+        "file_records_per_s": round(file_records / file_seconds),
+        "ratio_to_parse_only": round(file_records / file_seconds / parse_rate, 2),
+        "incremental_s": round(inc_s, 1),
+        "incremental_records": sum(r["counts"]["read"] for r in inc_runs),
+        "incremental_over_full": round(inc_s / full_s, 3),
+        "peak_rss_mb": round(max(full_rss, inc_rss)),
+        "per_connector_s": {r["connector"]: r["counts"]["seconds"] for r in full_runs},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/eduhub-bench"))
+    args = parser.parse_args()
+    province = args.dir / f"province-{args.scale}-{args.seed}"
+    if not (province / "manifest.json").is_file():
+        shutil.rmtree(province, ignore_errors=True)
+        seconds, _ = sh(
+            eduhub(
+                "synth",
+                "--scale",
+                str(args.scale),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(province),
+                "--workers",
+                "2",
+            )
+        )
+        print(f"synth at scale {args.scale}: {seconds:.0f} s", flush=True)
+    rows, seconds = parse_only(province)
+    parse_rate = rows / seconds
+    print(f"parse-only baseline (python-calamine): {rows} rows in {seconds:.1f} s = "
+          f"{parse_rate:.0f} rows/s", flush=True)  # fmt: skip
+    results = []
+    for backend in args.backends.split(","):
+        result = bench_backend(backend, province, args.dir, parse_rate)
+        results.append(result)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    print()
+    print(f"{'backend':<11}{'records':>10}{'full s':>9}{'rec/s':>8}{'files rec/s':>13}"
+          f"{'ratio':>7}{'incr s':>8}{'incr/full':>10}{'RSS MB':>8}")  # fmt: skip
+    for r in results:
+        print(
+            f"{r['backend']:<11}{r['records']:>10}{r['full_s']:>9}{r['records_per_s']:>8}"
+            f"{r['file_records_per_s']:>13}{r['ratio_to_parse_only']:>7}{r['incremental_s']:>8}"
+            f"{r['incremental_over_full']:>10}{r['peak_rss_mb']:>8}"
+        )
+
+
+if __name__ == "__main__":
+    main()

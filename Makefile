@@ -29,6 +29,8 @@ demo: install
 	$(BIN)/eduhub synth serve $(DEMO_DIR)/province --port $(DEMO_SIM_PORT) & sim=$$!; \
 		trap 'kill $$sim' EXIT INT TERM; sleep 2; \
 		EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) \
+		$(BIN)/eduhub pull --all --config $(DEMO_DIR)/province/sources.yaml && \
+		EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) \
 		$(BIN)/eduhub serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
 lint: install

@@ -93,7 +93,8 @@ def health_rows(province: Province, county: Any) -> list[Row]:
     seed, step = province.plan.seed, province.step
     rows: list[Row] = []
     p = province.pupils[county.adcode]
-    when = tested_step(unit(seed, 401, p.pid))
+    # A newcomer is tested after arriving, so the test is new when it first shows up.
+    when = np.maximum(tested_step(unit(seed, 401, p.pid)), p.arrived)
     noise = [unit(seed, 410 + k, p.pid) for k in range(6)]
     for i in np.flatnonzero(when <= step).tolist():
         month = add_months(BASE_PERIOD, int(when[i]))

@@ -266,8 +266,9 @@ def teacher_file(province: Province, city: str) -> tuple[str, Sheet, list[Dirty]
     seed, period = province.plan.seed, province.period
     first = next(c for c in province.plan.counties if c.city == city)
     quarter = quarter_of(period)
+    # Some cities' systems export real Excel dates; a city's system does not change by quarter.
+    date_cells = bool(np.random.default_rng([seed, 19, int(city)]).random() < 0.4)
     rng = np.random.default_rng([seed, 21, int(city), province.step])
-    date_cells = bool(rng.random() < 0.4)  # some cities export real Excel dates
     rows = teacher_rows(province, city, date_cells)
     columns = Columns(TEACHER_COLUMNS)
     rows, records = dirt.plant(rows, columns, teacher_spec(first, rng), rng, "teachers", "教职工号")

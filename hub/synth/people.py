@@ -63,6 +63,7 @@ class Pupils:
     poor: np.ndarray  # bool
     left_behind: np.ndarray  # int8 0/1/2
     migrant: np.ndarray  # bool 随迁子女
+    arrived: np.ndarray  # int16: period step in which the pupil first appeared (0 = base)
 
     def __len__(self) -> int:
         return len(self.pid)
@@ -156,6 +157,7 @@ def new_pupils(
     school: np.ndarray,
     class_no: np.ndarray,
     centres: np.ndarray,
+    step: int = 0,
 ) -> Pupils:
     n = len(grade)
     surname, given1, given2 = draw_names(rng, n)
@@ -208,6 +210,7 @@ def new_pupils(
         poor=rng.random(n) < poor_rate,
         left_behind=np.where(lb < lb_rate * 0.6, 1, np.where(lb < lb_rate, 2, 0)).astype(np.int8),
         migrant=migrant,
+        arrived=np.full(n, step, dtype=np.int16),
     )
 
 

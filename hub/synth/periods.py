@@ -105,7 +105,7 @@ def evolve(province: Province) -> Province:
         base = county.index * 10_000_000 + nxt.next_serial[county.adcode]
         nxt.next_serial[county.adcode] += n
         new[county.adcode] = new_pupils(
-            province.plan, county, rng, base, grades, school, class_no, centres
+            province.plan, county, rng, base, grades, school, class_no, centres, step=step
         )
     new_staff = _staff_changes(province, nxt, rng)
     unique_ids(nxt, new, new_staff)

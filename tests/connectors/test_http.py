@@ -1,0 +1,161 @@
+"""HTTP building blocks against a fake transport: retries, Retry-After, tokens, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.transports.http import (
+    ApiClient,
+    CursorPaginator,
+    HasMorePaginator,
+    InvalidCursor,
+    OAuth2ClientCredentials,
+    PagePaginator,
+    RetryPolicy,
+    SourceUnavailable,
+)
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def client(handler: Handler, *, auth: OAuth2ClientCredentials | None = None) -> tuple:
+    waits: list[float] = []
+    api = ApiClient(
+        "http://source",
+        auth=auth,
+        retry=RetryPolicy(attempts=5, backoff=0.1, sleep=waits.append),
+        transport=httpx.MockTransport(handler),
+    )
+    return api, waits
+
+
+def answers(*responses: Any) -> Handler:
+    queue = list(responses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        item = queue.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    return handler
+
+
+def test_get_waits_retry_after_on_429() -> None:
+    api, waits = client(
+        answers(httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json={}))
+    )
+    assert api.get("/x", {}) == {}
+    assert waits == [3.0]
+
+
+def test_get_backs_off_on_5xx_and_dropped_connections() -> None:
+    api, waits = client(
+        answers(
+            httpx.Response(503),
+            httpx.RemoteProtocolError("connection closed"),
+            httpx.Response(200, json={"ok": 1}),
+        )
+    )
+    assert api.get("/x", {}) == {"ok": 1}
+    assert waits == [0.1, 0.2]
+
+
+def test_get_gives_up_after_its_attempts() -> None:
+    api, _ = client(lambda request: httpx.Response(502))
+    with pytest.raises(SourceUnavailable, match="5 attempts"):
+        api.get("/x", {})
+
+
+def test_expired_token_is_renewed_and_the_request_repeated() -> None:
+    issued: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            issued.append(f"t{len(issued)}")
+            return httpx.Response(200, json={"access_token": issued[-1], "expires_in": 600})
+        if request.headers["Authorization"] == "Bearer t0":
+            return httpx.Response(401)
+        return httpx.Response(200, json={"data": []})
+
+    auth = OAuth2ClientCredentials("/oauth/token", "id", "secret")
+    api, _ = client(handler, auth=auth)
+    assert api.get("/api", {}) == {"data": []}
+    assert issued == ["t0", "t1"]
+
+
+def test_token_is_renewed_before_it_expires() -> None:
+    now = [0.0]
+    issued: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            issued.append(1)
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 10})
+        return httpx.Response(200, json={})
+
+    auth = OAuth2ClientCredentials("/oauth/token", "id", "secret", clock=lambda: now[0])
+    api, _ = client(handler, auth=auth)
+    api.get("/a", {})
+    now[0] = 8.0
+    api.get("/a", {})
+    now[0] = 9.5  # within the last 10% of the lifetime
+    api.get("/a", {})
+    assert len(issued) == 2
+
+
+def test_page_paginator_stops_at_total() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        return httpx.Response(200, json={"total": 3, "page": page, "items": [page] * 2})
+
+    api, _ = client(handler)
+    pages = list(PagePaginator(size=2).pages(api, "/c", {}, {}))
+    assert [items for items, _, _ in pages] == [[1, 1], [2, 2]]
+    assert pages[-1][2] == {"page": 2, "last": True}
+
+
+def test_page_paginator_resumes_after_the_saved_page() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["page"])
+        return httpx.Response(200, json={"total": 6, "items": [0, 0]})
+
+    api, _ = client(handler)
+    list(PagePaginator(size=2).pages(api, "/c", {}, {"page": 1}))
+    assert seen == ["2", "3"]
+
+
+def test_has_more_paginator_follows_has_more() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        return httpx.Response(200, json={"rows": [page], "has_more": page < 3})
+
+    api, _ = client(handler)
+    assert [i for i, _, _ in HasMorePaginator().pages(api, "/i", {}, {})] == [[1], [2], [3]]
+
+
+def test_cursor_paginator_keeps_last_cursor_when_done() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        cursor = request.url.params.get("cursor")
+        following = {None: "c1", "c1": "c2", "c2": None}[cursor]
+        return httpx.Response(200, json={"data": [cursor], "next_cursor": following})
+
+    api, _ = client(handler)
+    pages = list(CursorPaginator(limit=1).pages(api, "/t", {}, {}))
+    assert [p[2] for p in pages] == [
+        {"cursor": "c1", "last": False},
+        {"cursor": "c2", "last": False},
+        {"cursor": "c2", "last": True},
+    ]
+
+
+def test_refused_cursor_raises_invalid_cursor() -> None:
+    api, _ = client(lambda request: httpx.Response(410, json={"error": "cursor_expired"}))
+    with pytest.raises(InvalidCursor):
+        list(CursorPaginator().pages(api, "/t", {}, {"cursor": "old"}))

@@ -1,0 +1,155 @@
+"""OGC API - Features: GDAL's OAPIF driver against a live server, paging, bbox, single items."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyogrio
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from hub.api.app import create_app
+from hub.services import layers
+from hub.settings import Settings
+from tests.conftest import make_settings
+from tests.gis.conftest import boundary_cache
+from tests.gis.factories import Province, make_province
+
+
+@pytest.fixture
+def ogc_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(database_url, boundary_cache(tmp_path_factory))
+
+
+@pytest.fixture
+def province(session: Session) -> Province:
+    return make_province(session, counties=("320102", "320583"))
+
+
+@pytest.fixture
+def ogc_client(ogc_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(ogc_settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def live_url(ogc_settings: Settings, province: Province) -> Iterator[str]:
+    """A real uvicorn server on a free port, in its own process (GDAL holds the GIL)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "EDUHUB_DATABASE_URL": ogc_settings.database_url,
+        "EDUHUB_DATA_DIR": str(ogc_settings.data_dir),
+        "EDUHUB_ID_HASH_KEY": ogc_settings.id_hash_key.get_secret_value(),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "hub.api.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "server exited"
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_oapif_reads_same_features_as_geojson_export(
+    live_url: str, ogc_settings: Settings, session: Session, tmp_path: Path
+) -> None:
+    for layer in ("schools", "counties"):  # one server start for both layers
+        _compare(live_url, ogc_settings, session, tmp_path, layer)
+
+
+def _compare(
+    live_url: str, ogc_settings: Settings, session: Session, tmp_path: Path, layer: str
+) -> None:
+    served = pyogrio.read_dataframe(f"OAPIF:{live_url}/ogc", layer=layer)
+    path, _ = layers.export_layer(
+        session=session, settings=ogc_settings, layer=layer, fmt="geojson",
+        out=tmp_path / f"{layer}.geojson",
+    )  # fmt: skip
+    exported = pyogrio.read_dataframe(path)
+    key = "code" if layer == "schools" else "adcode"
+    served = served.sort_values(key).reset_index(drop=True)
+    exported = exported.sort_values(key).reset_index(drop=True)
+    assert list(served[key]) == list(exported[key])
+    assert list(served["name"]) == list(exported["name"])
+    assert any("区" in n or "学校" in n for n in served["name"])
+    assert served.crs.to_epsg() == 4326
+    assert served.geometry.geom_equals_exact(exported.geometry, tolerance=1e-9).all()
+
+
+def test_items_paging_by_next_links_returns_every_feature(ogc_client: TestClient) -> None:
+    url: str | None = "/ogc/collections/cities/items?limit=5"
+    seen: list[str] = []
+    while url:
+        body = ogc_client.get(url).json()
+        assert body["numberMatched"] == 13
+        seen += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+    assert sorted(seen) == [f"32{n:02d}00" for n in range(1, 14)]
+
+
+def test_items_bbox_keeps_intersecting_features(ogc_client: TestClient) -> None:
+    body = ogc_client.get(
+        "/ogc/collections/cities/items", params={"bbox": "118.7,32.0,118.9,32.1"}
+    ).json()
+    assert [f["properties"]["name"] for f in body["features"]] == ["南京市"]
+
+
+def test_items_are_geojson(ogc_client: TestClient) -> None:
+    response = ogc_client.get("/ogc/collections/province/items")
+    assert response.headers["content-type"].startswith("application/geo+json")
+    assert response.json()["features"][0]["geometry"]["type"] == "MultiPolygon"
+
+
+def test_item_by_id(ogc_client: TestClient) -> None:
+    body = ogc_client.get("/ogc/collections/counties/items/320583").json()
+    assert body["properties"]["name"] == "昆山市"
+
+
+def test_indicator_collection_serves_values(ogc_client: TestClient, province: Province) -> None:
+    body = ogc_client.get(
+        "/ogc/collections/k12_gigabit/items", params={"level": "city", "period": "2026Q3"}
+    ).json()
+    assert body["numberMatched"] == 13
+    nanjing = next(f for f in body["features"] if f["id"] == "320100")
+    assert nanjing["properties"]["period"] == "2026Q3"
+    assert nanjing["properties"]["denominator"] > 0
+
+
+def test_collections_and_conformance(ogc_client: TestClient) -> None:
+    ids = [c["id"] for c in ogc_client.get("/ogc/collections").json()["collections"]]
+    assert {"province", "cities", "counties", "schools", "k12_gigabit"} <= set(ids)
+    conf = ogc_client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf
+
+
+def test_unknown_collection_is_404(ogc_client: TestClient) -> None:
+    assert ogc_client.get("/ogc/collections/rivers/items").status_code == 404
+
+
+def test_bad_bbox_is_422(ogc_client: TestClient) -> None:
+    assert ogc_client.get("/ogc/collections/cities/items?bbox=1,2,3").status_code == 422

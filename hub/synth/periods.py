@@ -282,7 +282,9 @@ def merge_table(
         elif before is None:
             changes["inserted"].append(k)
             row = after
-            if not keep_own_stamp:
+            # A row's own stamp is kept only if it falls in this period: a record that was
+            # broken before (say, under a wrong key) and is now correct is new to every client.
+            if not keep_own_stamp or str(row[stamp_col]) < stamp(0):
                 row[stamp_col] = stamp(counter)
                 counter += 1
         elif body(before) == body(after):

@@ -237,3 +237,32 @@ def test_every_clean_identifier_passes_the_validators(
             assert check_school_code(row[7]).ok
             checked += 1
     assert checked > 10_000
+
+
+@pytest.mark.parametrize(
+    ("pattern", "sheet", "id_column"),
+    [
+        ("files/teachers/*.xlsx", "教职工基本信息", 4),
+        ("files/graduate_employment/*.xlsx", "毕业生就业信息", 3),
+    ],
+)
+def test_every_clean_id_number_of_staff_and_graduates_passes(
+    province: Path,
+    manifest: dict[str, Any],
+    read_sheet: Any,
+    pattern: str,
+    sheet: str,
+    id_column: int,
+) -> None:
+    planted = {(d["file"], d["locator"].get("row")) for d in manifest["dirty"]}
+    checked = 0
+    for path in sorted(province.glob(pattern)):
+        rel = str(path.relative_to(province))
+        first = manifest["files"][rel]["first_data_row"]
+        rows = read_sheet(path, sheet)
+        for number, row in enumerate(rows[first - 1 :], start=first):
+            if row[0] is None or (rel, number) in planted:
+                continue
+            assert check_id_number(row[id_column]).ok, row[id_column]
+            checked += 1
+    assert checked > 100

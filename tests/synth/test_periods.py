@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from hub.synth.exports import REGISTRY_SHEET
+from hub.synth.periods import advance
 
 
 def _registry(folder: Path, period: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -90,3 +92,23 @@ def test_next_period_lists_dirt_of_old_and_new_files(advanced: Path) -> None:
     files = {d["file"] for d in manifest["dirty"] if d["source"] == "student_registry"}
     assert any("202609" in f for f in files)
     assert any("202610" in f for f in files)
+
+
+def test_advance_same_province_gives_identical_bytes(
+    province: Path, advanced: Path, tmp_path: Path
+) -> None:
+    again = tmp_path / "again"
+    shutil.copytree(province, again)
+    advance(again, workers=2)
+    for path in sorted(advanced.rglob("*")):
+        if path.is_file():
+            assert (again / path.relative_to(advanced)).read_bytes() == path.read_bytes(), path
+
+
+def test_advance_twice_replays_the_months_between(advanced: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    shutil.copytree(advanced, again)
+    manifest = advance(again, workers=1)
+    assert (manifest["previous_period"], manifest["period"]) == ("202610", "202611")
+    assert list(again.glob("files/student_registry/*_202611.xlsx"))
+    assert manifest["changes"]["student_registry"]["inserted"]

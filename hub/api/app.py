@@ -23,6 +23,7 @@ from hub.api.routes import (
 from hub.api.routes import catalog as catalog_routes
 from hub.api.routes import ckan as ckan_routes
 from hub.api.routes import ogc as ogc_routes
+from hub.api.routes import pages as page_routes
 from hub.settings import Settings, get_settings
 from hub.storage.engine import make_engine
 
@@ -63,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_routes.router)
     app.include_router(ckan_routes.router)
     app.include_router(ogc_routes.router)
+    app.include_router(page_routes.router)
     return app

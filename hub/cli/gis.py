@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from hub.cli.context import console, print_json, state
-from hub.services import aid_gap, enrolment, indicators, layers
+from hub.services import aid_gap, enrolment, indicators, layers, reports
 
 
 class Level(StrEnum):
@@ -202,3 +202,15 @@ def export_layer_cmd(
             period=period,
         )
     console.print(f"wrote {count} features to {path}")
+
+
+def report_cmd(
+    ctx: typer.Context,
+    period: str = typer.Option(..., help="Reporting quarter, e.g. 2026Q3."),
+    out: Path | None = typer.Option(None, help="File to write (default: the reports folder)."),
+) -> None:
+    """Write the self-contained HTML analysis report of a quarter (shown on /reports)."""
+    st = state(ctx)
+    with Session(st.engine) as session:
+        path = reports.build_report(session=session, settings=st.settings, period=period, out=out)
+    console.print(f"wrote {path}")

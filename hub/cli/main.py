@@ -36,6 +36,7 @@ app.command("near-school")(gis.near_school_cmd)
 app.command("aid-gap")(gis.aid_gap_cmd)
 app.command("map")(gis.map_cmd)
 app.command("export-layer")(gis.export_layer_cmd)
+app.command("report")(gis.report_cmd)
 
 
 @app.callback()

@@ -271,3 +271,33 @@ def periods_present(session: Session, kind: str) -> list[str]:
     table, column = PERIOD_SOURCES[kind]
     rows = session.execute(select(table.c[column]).where(_live(table)).distinct()).all()
     return sorted(str(r[0]) for r in rows)
+
+
+def oversized_ledger(session: Session, year: int) -> list[dict[str, Any]]:
+    """大班额台账: K-12 schools with classes of 56+ in ``year``, with the year before beside it."""
+    rows: dict[str, dict[str, Any]] = {}
+    for y, key in ((year, "now"), (year - 1, "before")):
+        query = (
+            select(
+                SCHOOLS.c.code, SCHOOLS.c.name, SCHOOLS.c.county_adcode,
+                func.sum(STATS.c.b56_60 + STATS.c.b61_65), func.sum(STATS.c.ge66),
+                func.sum(STATS.c.classes),
+            )
+            .select_from(STATS.join(SCHOOLS, STATS.c.school_code == SCHOOLS.c.code))
+            .where(STATS.c.year == y, _live(STATS), _live(SCHOOLS), of_types(K12_TYPES))
+            .group_by(SCHOOLS.c.code, SCHOOLS.c.name, SCHOOLS.c.county_adcode)
+        )  # fmt: skip
+        for code, name, county, big, huge, classes in session.execute(query).all():
+            row = rows.setdefault(code, {"code": code, "name": name, "county": county})
+            row[f"b56_65_{key}"] = int(big or 0)
+            row[f"ge66_{key}"] = int(huge or 0)
+            row[f"classes_{key}"] = int(classes or 0)
+    ledger = [
+        {
+            **r,
+            **{k: r.get(k, 0) for k in ("b56_65_before", "ge66_before", "b56_65_now", "ge66_now")},
+        }
+        for r in rows.values()
+        if r.get("b56_65_now", 0) + r.get("ge66_now", 0) > 0
+    ]
+    return sorted(ledger, key=lambda r: (-r["ge66_now"], -r["b56_65_now"], r["code"]))

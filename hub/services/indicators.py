@@ -161,6 +161,12 @@ def previous_period(indicator: Indicator, period: str) -> str:
     return str(int(period) - 1)
 
 
+def periods(*, session: Session, indicator_id: str) -> list[str]:
+    """Native periods with data for this indicator, newest first."""
+    kind = get_indicator(indicator_id).period_kind
+    return list(reversed(q.periods_present(session, kind)))
+
+
 def latest_period(*, session: Session, indicator_id: str) -> str | None:
     present = q.periods_present(session, get_indicator(indicator_id).period_kind)
     return present[-1] if present else None

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +13,7 @@ from sqlmodel import Session
 from hub.api.app import create_app
 from hub.services import layers
 from hub.settings import Settings
+from tests.api.live import live_server
 from tests.conftest import make_settings
 from tests.gis.conftest import boundary_cache
 from tests.gis.factories import Province, make_province
@@ -42,37 +37,8 @@ def ogc_client(ogc_settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture
 def live_url(ogc_settings: Settings, province: Province) -> Iterator[str]:
-    """A real uvicorn server on a free port, in its own process (GDAL holds the GIL)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "EDUHUB_DATABASE_URL": ogc_settings.database_url,
-        "EDUHUB_DATA_DIR": str(ogc_settings.data_dir),
-        "EDUHUB_ID_HASH_KEY": ogc_settings.id_hash_key.get_secret_value(),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hub.api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+    with live_server(ogc_settings) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_oapif_reads_same_features_as_geojson_export(

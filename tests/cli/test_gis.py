@@ -106,3 +106,13 @@ def test_export_layer_writes_geopackage(
     assert result.exit_code == 0, result.output
     assert "wrote 13 features" in result.output
     assert out.exists()
+
+
+def test_report_writes_to_reports_folder(
+    database_url: str, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUHUB_DATA_DIR", str(tmp_path))
+    make_province(session, counties=("320102",))
+    result = runner.invoke(app, ["--database-url", database_url, "report", "--period", "2026Q3"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "report-2026Q3.html").exists()

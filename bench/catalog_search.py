@@ -169,13 +169,13 @@ def main() -> int:
         else:
             name = f"eduhub_bench_{uuid.uuid4().hex[:8]}"
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+                conn.execute(f'CREATE DATABASE "{name}"')
             try:
                 url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
                 results[backend] = run_backend(backend, url, entries, args.repeat)
             finally:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print()
     for backend, ok in results.items():
         print(f"{backend}: p95 < {TARGET_P95_MS:.0f} ms target {'met' if ok else 'NOT met'}")

@@ -25,7 +25,13 @@ from catalog.renderers import RENDERERS, ExportContext
 from catalog.tables import CatalogEntryRow, CatalogSearchRow, CatalogSearchText, CatalogVersion
 from hub.errors import Conflict, Invalid, NotFound
 from hub.settings import Settings
-from hub.storage.catalog_index import SORTS, Filters, bigrams_of, search_rows
+from hub.storage.catalog_index import (
+    SORTS,
+    Filters,
+    bigrams_of,
+    refresh_statistics,
+    search_rows,
+)
 
 VERSION = re.compile(r"^(\d{1,3})\.(\d{1,3})$")
 MAX_PAGE = 1000
@@ -174,6 +180,8 @@ def publish_entries(
         search_id = int(r.id or 0)
         session.add(_search_text_row(search_id, e))
         session.add(CatalogEntryRow(search_id=search_id, entry=e.model_dump(mode="json")))
+    session.commit()
+    refresh_statistics(session)
     session.commit()
     return VersionInfo(
         version=version,

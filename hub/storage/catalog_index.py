@@ -7,7 +7,8 @@ Chinese has no spaces, so words are found as substrings, through two indexes per
   not chosen for common words);
 - two-character terms (学籍, 班额), which a trigram index cannot look up: ``search_bigrams``
   lists every distinct pair of adjacent letters/digits of the text as a word, indexed as whole
-  tokens (FTS5 ``unicode61`` on SQLite, GIN over ``to_tsvector('simple', ...)`` on PostgreSQL).
+  tokens (FTS5 ``unicode61`` on SQLite; on PostgreSQL a GIN index over the generated tsvector
+  column ``bigrams_tsv``).
 
 Anything else (one character, punctuation) falls back to ``LIKE`` on ``search_text``. Every
 term must match; ``LIKE`` confirms prefiltered candidates, so results are exact substrings.
@@ -21,7 +22,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, column, func, select, text
 from sqlmodel import Session, col
 
-from catalog.tables import BIGRAM_FTS_TABLE, FTS_TABLE, CatalogSearchRow, CatalogSearchText
+from catalog.tables import (
+    BIGRAM_FTS_TABLE,
+    BIGRAM_TSV,
+    FTS_TABLE,
+    CatalogSearchRow,
+    CatalogSearchText,
+)
 
 TRIGRAM = 3
 SORTS: dict[str, tuple[str, bool]] = {
@@ -96,10 +103,7 @@ def _term_condition(dialect: str, term: str, n: int) -> tuple[ColumnElement[bool
         return _text_rows(_like(term)), {}
     if not grams:
         return _text_rows(_like(term)), {}
-    tsquery: ColumnElement[bool] = text(
-        f"to_tsvector('simple'::regconfig, search_bigrams) @@ "
-        f"to_tsquery('simple'::regconfig, :{key})"
-    )  # type: ignore[assignment]
+    tsquery: ColumnElement[bool] = text(f"{BIGRAM_TSV} @@ to_tsquery('simple'::regconfig, :{key})")  # type: ignore[assignment]
     params = {key: " & ".join(grams)}
     if grams == [term]:
         return _text_rows(tsquery), params
@@ -165,3 +169,10 @@ def search_rows(
         .offset(offset)
     )
     return total, list(session.execute(page, params).scalars().all())
+
+
+def refresh_statistics(session: Session) -> None:
+    """Give PostgreSQL's planner fresh statistics after a bulk publish (it would otherwise
+    guess, and may scan every row instead of using the GIN indexes)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE catalog_search, catalog_search_text"))

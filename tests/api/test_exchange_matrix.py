@@ -149,7 +149,7 @@ def _city_of(record: dict[str, Any]) -> str | None:
     for name in ("school_code", "code"):
         value = record.get(name)
         if value and len(str(value)) == 10:
-            return "32" + str(value)[2:4] + "00"
+            return "32" + str(value)[4:6] + "00"
     xjh = record.get("xjh")
     if xjh and "*" not in str(xjh):
         return "32" + str(xjh)[5:7] + "00"  # factory pupils: G3201<city>...
@@ -225,18 +225,18 @@ def test_pull_closed_dataset_without_token_is_refused(world: World) -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        "school_code=3101000001%20OR%201=1",
-        "school_code__in=3101000001,3102000001,3103000001",
+        "school_code=2132010001%20OR%201=1",
+        "school_code__in=2132010001,2132020001,2132030001",
         "school_code__gte=0&school_code__lte=9",
         "school_code=%27%3B%20DROP%20TABLE%20students%3B--",
-        "school_code__gte=3101000001&school_code__gte=0",
+        "school_code__gte=2132010001&school_code__gte=0",
     ],
 )
 def test_pull_crafted_filters_never_leave_scope(world: World, query: str) -> None:
     headers = {"Authorization": f"Bearer {world.tokens['320200']}"}
     r = world.client.get(f"/api/v1/datasets/students/records?{query}", headers=headers)
     assert r.status_code == 200
-    assert {row["school_code"] for row in r.json()["data"]} <= {"3102000001"}
+    assert {row["school_code"] for row in r.json()["data"]} <= {"2132020001"}
 
 
 @pytest.mark.parametrize(

@@ -51,13 +51,13 @@ def test_changes_report_deletions_and_next_version(
     h = _h(token_for(engine, settings, "320300"))
     first = client.get("/api/v1/datasets/schools/changes?since=0&limit=1000", headers=h).json()
     with Session(engine) as session:
-        school = session.get(School, "3103000001")
+        school = session.get(School, "2132030001")
         assert school is not None
         school.is_deleted = True
         session.add(school)
         session.commit()
     later = client.get(f"/api/v1/datasets/schools/changes?since={first['next']}", headers=h).json()
-    assert [(c["op"], c["key"]) for c in later["changes"]] == [("delete", ["3103000001"])]
+    assert [(c["op"], c["key"]) for c in later["changes"]] == [("delete", ["2132030001"])]
     assert later["next"] > first["next"]
 
 
@@ -71,7 +71,7 @@ def test_records_fail_closed_when_audit_write_fails(
     for url in ("/api/v1/datasets/schools/records", "/api/v1/datasets/schools/export.csv"):
         r = client.get(url, headers=h)
         assert r.status_code == 503
-        assert b"3101000001" not in r.content
+        assert b"2132010001" not in r.content
 
 
 def test_records_are_audited_with_rows_and_bytes(

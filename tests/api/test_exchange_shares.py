@@ -46,7 +46,7 @@ def test_share_request_workflow_end_to_end(
     )
     assert approved.status_code == 200, approved.text
     rows = client.get(url, headers=_h(city)).json()["data"]
-    assert {r["school_code"] for r in rows} == {"3105000001"}
+    assert {r["school_code"] for r in rows} == {"2132050001"}
     assert all(not r["name"].endswith("***") for r in rows)
     assert all(r["address"] is None or r["address"].endswith("***") for r in rows)
     grant_id = approved.json()["id"]

@@ -7,11 +7,12 @@ resource id (``students``) works too.
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from hub.api.deps import EngineDep, SessionDep, SettingsDep
-from hub.api.security import CallerDep, RequestIdDep, rate_limit_open
-from hub.services.exchange import access, exports, pull
+from hub.api.security import CallerDep, ClientDep, RequestIdDep, rate_limit_open
+from hub.services.exchange import access, exports, pull, uploads
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["exchange"])
 
@@ -88,3 +89,28 @@ def export(
     filename = f"{plan.dataset.id}.{fmt}"
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return StreamingResponse(stream, media_type=exports.FORMATS[fmt], headers=headers)
+
+
+@router.post("/{code:path}/uploads", summary="Upload rows (CSV, JSON or XLSX body)")
+async def upload(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+    caller: ClientDep,
+    request_id: RequestIdDep,
+) -> uploads.UploadReport:
+    """Validated like connector input; the answer lists accepted rows and rejected rows."""
+    body = await request.body()
+    return await run_in_threadpool(
+        uploads.upload,
+        engine=engine,
+        settings=settings,
+        session=session,
+        caller=caller,
+        key=code,
+        content=body,
+        content_type=request.headers.get("content-type", ""),
+        request_id=request_id,
+    )

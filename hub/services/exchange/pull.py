@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Engine
 
 from hub.errors import Invalid
-from hub.services.exchange import audit, exports
+from hub.services.exchange import audit, exports, fastcsv
 from hub.services.exchange.access import Plan
 from hub.services.exchange.query import (
     encode_cursor,
@@ -148,7 +148,7 @@ def export(
     if fmt not in exports.FORMATS:
         raise Invalid(f"unknown export format {fmt!r}; use one of {', '.join(exports.FORMATS)}")
     q = parse_query(plan.dataset, plan, params, paged=False)
-    stmt = select_rows(plan, q, paged=False)
+    stmt = select_rows(plan, q, paged=False, text_booleans=fmt == "csv")
     detail = {**q.describe(), "format": fmt}
     _log(engine, plan, request_id, "export.start", detail, None, None)
     return _stream(engine, plan, q.fields, stmt, fmt, request_id, detail)
@@ -176,7 +176,13 @@ def _stream(
                 counted["rows"] += len(batch)
                 yield batch
 
-    if fmt == "parquet":
+    def add(n: int) -> None:
+        counted["rows"] += n
+
+    native = fastcsv.csv_stream(engine, stmt, add) if fmt == "csv" else None
+    if native is not None:
+        chunks = native
+    elif fmt == "parquet":
         types = [plan.dataset.column(name).type for name in fields]
         chunks = exports.write_parquet(fields, types, batches())
     else:
@@ -190,4 +196,6 @@ def _stream(
     for chunk in chunks:
         counted["bytes"] += len(chunk)
         yield chunk
+    if native is not None and engine.dialect.name == "postgresql":
+        counted["rows"] = max(counted["rows"] - 1, 0)  # COPY's line count includes the header
     _log(engine, plan, request_id, "export.done", detail, counted["rows"], counted["bytes"])

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, false, select, true, tuple_
+from sqlalchemy import Boolean, ColumnElement, Select, and_, case, false, select, true, tuple_
 
 from hub.errors import Forbidden, Invalid
 from hub.services.exchange.access import Plan
@@ -174,12 +174,19 @@ def authorisation_predicate(plan: Plan, *, include_deleted: bool = False) -> Col
     return and_(true(), *parts)
 
 
-def output_columns(plan: Plan, fields: Sequence[str]) -> list[ColumnElement[Any]]:
+def output_columns(
+    plan: Plan, fields: Sequence[str], *, text_booleans: bool = False
+) -> list[ColumnElement[Any]]:
+    """Clear or masked column per field; booleans as 'true'/'false' text for CSV if asked
+    (SQLite stores 0/1 and PostgreSQL's COPY writes t/f)."""
     ds = plan.dataset
-    return [
-        mask_expression(ds, name) if name in plan.masked else ds.column(name).label(name)
-        for name in fields
-    ]
+    out = []
+    for name in fields:
+        column = mask_expression(ds, name) if name in plan.masked else ds.column(name)
+        if text_booleans and isinstance(ds.column(name).type, Boolean):
+            column = case((column == true(), "true"), (column == false(), "false"), else_=None)
+        out.append(column.label(name))
+    return out
 
 
 def key_columns(ds: Dataset, q: Query) -> list[Any]:
@@ -191,14 +198,14 @@ def key_columns(ds: Dataset, q: Query) -> list[Any]:
     return cols
 
 
-def select_rows(plan: Plan, q: Query, *, paged: bool) -> Select[Any]:
+def select_rows(plan: Plan, q: Query, *, paged: bool, text_booleans: bool = False) -> Select[Any]:
     """SELECT fields (+ hidden keyset columns) WHERE (authorisation) AND (filters)."""
     ds = plan.dataset
     keys = key_columns(ds, q)
-    hidden = [c.label(f"__k{i}") for i, c in enumerate(keys)]
+    hidden = [c.label(f"__k{i}") for i, c in enumerate(keys)] if paged else []
     user = [_user_predicate(ds, f) for f in q.filters]
     stmt = (
-        select(*output_columns(plan, q.fields), *hidden)
+        select(*output_columns(plan, q.fields, text_booleans=text_booleans), *hidden)
         .select_from(ds.source)
         .where(authorisation_predicate(plan))
         .where(and_(true(), *user))

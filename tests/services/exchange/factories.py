@@ -42,7 +42,7 @@ def seed_province(engine: Engine, pupils_per_school: int = 2) -> Province:
             ).first()
             assert county is not None
             out.county_of_city[city] = county
-            code = f"31{city[2:4]}000001"
+            code = f"2132{city[2:4]}0001"
             out.school_of_city[city] = code
             n = int(city[2:4])
             session.add(
@@ -58,7 +58,7 @@ def seed_province(engine: Engine, pupils_per_school: int = 2) -> Province:
             )
             session.add(
                 School(
-                    code=f"31{city[2:4]}000002",
+                    code=f"2132{city[2:4]}0002",
                     name=f"{city}撤并小学",
                     school_type="211",
                     county_adcode=county,

@@ -153,7 +153,7 @@ def test_sync_resumes_after_kill_and_matches_province(
         while not stop.is_set():
             with Session(engine) as session:
                 pupils = session.scalars(
-                    select(Student).where(col(Student.school_code) == "3105000001")
+                    select(Student).where(col(Student.school_code) == "2132050001")
                 ).all()
                 pupil = pupils[n % len(pupils)]
                 pupil.name = f"改{n}"

@@ -1,0 +1,84 @@
+"""City uploads: validated like connector input, limited to the city's region."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from hub.services.exchange import clients
+from hub.settings import Settings
+from schemas.schools import IctSurvey
+from tests.services.exchange.factories import seed_province
+
+HEADER = "school_code,quarter,bandwidth_mbps,wireless_coverage,classrooms_total,"
+HEADER += "classrooms_multimedia,teacher_spaces_opened,student_spaces_opened\n"
+CSV = (
+    HEADER
+    + "2132050001,2026Q4,500,1,10,8,20,300\n"  # valid
+    + "2132010001,2026Q4,500,1,10,8,20,300\n"  # another city's school
+    + "2132050001,2026Q2,500,9,10,8,20,300\n"  # unknown wireless code
+    + "2132059999,2026Q4,500,1,10,8,20,300\n"  # unknown school
+    + "2132050001,2026Q4,500,1,10,8,20,300\n"  # duplicate of row 1
+)
+
+
+def _token(engine: Engine, settings: Settings, scopes: list[str]) -> str:
+    with Session(engine) as session:
+        issued = clients.create_client(session=session, org_code="320500", name="u", scopes=scopes)
+        return clients.issue_token(
+            session=session, settings=settings, client_id=issued.id, client_secret=issued.secret
+        ).access_token
+
+
+def test_upload_csv_lists_accepted_and_rejected_rows(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    seed_province(engine)
+    token = _token(engine, settings, ["datasets:read", "datasets:write"])
+    r = client.post(
+        "/api/v1/datasets/ict_surveys/uploads",
+        content=CSV.encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["received"], body["accepted"], body["inserted"]) == (5, 1, 1)
+    assert [(x["row"], x["rule"]) for x in body["rejected"]] == [
+        (2, "exchange.out_of_scope"),
+        (3, "code.wireless_coverage"),
+        (4, "school.unknown"),
+        (5, "duplicate.exact"),
+    ]
+    with Session(engine) as session:
+        stmt = select(func.count()).select_from(IctSurvey).where(col(IctSurvey.quarter) == "2026Q4")
+        assert session.scalar(stmt) == 1
+
+
+def test_upload_json_updates_existing_row(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    seed_province(engine)
+    token = _token(engine, settings, ["datasets:read", "datasets:write"])
+    row = {"school_code": "2132050001", "quarter": "2026Q3", "bandwidth_mbps": 2000,
+           "wireless_coverage": "1", "classrooms_total": 10, "classrooms_multimedia": 10,
+           "teacher_spaces_opened": 20, "student_spaces_opened": 200}  # fmt: skip
+    r = client.post(
+        "/api/v1/datasets/30700107/001/uploads",
+        content=orjson.dumps([row]),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert r.json()["updated"] == 1
+
+
+def test_upload_refused_without_write_scope(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    token = _token(engine, settings, ["datasets:read"])
+    r = client.post(
+        "/api/v1/datasets/ict_surveys/uploads",
+        content=CSV.encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 403

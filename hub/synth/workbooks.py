@@ -1,4 +1,4 @@
-"""Writers for the file drops: streaming .xlsx (XlsxWriter, constant memory) and GB18030 CSV.
+"""Writers for the file drops: .xlsx (streaming for big sheets) and GB18030 CSV.
 
 Both are byte-reproducible: the workbook's document dates are fixed to the period and XlsxWriter
 stamps zip entries with a constant time; CSV is GB18030 with CRLF line ends, as Windows exports are.
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+
+from hub.synth.sheetxml import write_plain_xlsx
 
 
 @dataclass
@@ -43,14 +45,18 @@ class Sheet:
 def write_xlsx(path: Path, sheets: Sequence[Sheet], stamp: datetime) -> None:
     """Write ``sheets`` to ``path`` with document dates fixed to ``stamp``.
 
-    Streaming (constant memory) unless a sheet has a two-line merged header: merges across rows
-    cannot be written row by row, and such sheets (statistics) are small.
+    Plain sheets (every big file) stream through ``sheetxml``; a workbook with a two-line merged
+    header (statistics, small) goes through XlsxWriter, which handles merges and formats. Its
+    constant-memory mode cannot merge across rows, and the sheets are small, so it is off.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not any(sheet.groups for sheet in sheets):
+        write_plain_xlsx(path, sheets, stamp)
+        return
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            "constant_memory": not any(sheet.groups for sheet in sheets),
+            "constant_memory": False,
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,

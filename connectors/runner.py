@@ -23,6 +23,7 @@ from connectors.config import SourceConfig
 from connectors.runs import Counts
 from connectors.streams import Batch, Connector, Context, Reject, SourceRecord, Stream
 from schemas import rules
+from schemas.identifiers import normalize_text
 from schemas.reference import Region
 from schemas.schools import School
 
@@ -79,6 +80,17 @@ def _duplicate_reject(stream: Stream, first: dict[str, Any], again: dict[str, An
     return Reject(rules.DUPLICATE_EXACT, rules.message(rules.DUPLICATE_EXACT))
 
 
+def _raw_duplicate(stream: Stream, first: dict[str, Any], again: dict[str, Any]) -> Reject:
+    column = stream.duplicate_source
+    if column and normalize_text(first.get(column)) != normalize_text(again.get(column)):
+        return Reject(
+            rules.DUPLICATE_TWO_SCHOOLS,
+            f"{rules.message(rules.DUPLICATE_TWO_SCHOOLS)}: "
+            f"{normalize_text(first.get(column))} / {normalize_text(again.get(column))}",
+        )
+    return Reject(rules.DUPLICATE_EXACT, rules.message(rules.DUPLICATE_EXACT))
+
+
 def process_batch(
     conn: Connection,
     connector: Connector,
@@ -91,7 +103,15 @@ def process_batch(
     refused: list[tuple[SourceRecord, Reject]] = list(batch.rejects)
     good: list[tuple[SourceRecord, dict[str, Any]]] = []
     seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    seen_raw: dict[str, dict[str, Any]] = {}
     for rec in batch.records:
+        # A repeated row is a duplicate first, whatever else is wrong with it.
+        raw_key = stream.raw_key(rec.raw)
+        if raw_key is not None:
+            if raw_key in seen_raw:
+                refused.append((rec, _raw_duplicate(stream, seen_raw[raw_key], rec.raw)))
+                continue
+            seen_raw[raw_key] = rec.raw
         try:
             mapped = stream.map(rec.raw, ctx)
         except Reject as exc:

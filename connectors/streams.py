@@ -85,8 +85,9 @@ class Stream:
     scope: Callable[[str], ColumnElement[bool]] | None = None
     # Checks needing the database or the whole batch (known pupils, CRS conversion).
     batch_checks: tuple[BatchCheck, ...] = ()
-    # Duplicates that differ in this model column are "same pupil in two schools".
+    # Duplicates that differ in this model column / raw column are "same pupil in two schools".
     duplicate_field: str | None = None
+    duplicate_source: str | None = None
 
     def __post_init__(self) -> None:
         self.columns = business_fields(self.model)

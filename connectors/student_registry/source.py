@@ -55,6 +55,7 @@ STUDENTS = Stream(
     key_sources=("全国学籍号",),
     scope=county_schools,
     duplicate_field="school_code",
+    duplicate_source="学校标识码",
     fields=(
         FieldMap("xjh", "全国学籍号", f.xjh()),
         FieldMap("name", "姓名", f.text(required=True)),

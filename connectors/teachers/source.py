@@ -46,6 +46,7 @@ STAFF = Stream(
     key_sources=("教职工号",),
     scope=city_schools,
     duplicate_field="school_code",
+    duplicate_source="学校标识码",
     fields=(
         FieldMap("teacher_no", "教职工号", f.text(required=True, upper=True)),
         FieldMap("name", "姓名", f.text(required=True)),

@@ -266,3 +266,37 @@ def test_every_clean_id_number_of_staff_and_graduates_passes(
             assert check_id_number(row[id_column]).ok, row[id_column]
             checked += 1
     assert checked > 100
+
+
+CODED = {
+    "student_registry": (REGISTRY_COLUMNS, {"性别": "gender", "民族": "ethnicity",
+                         "身份证件类型": "id_type", "年级": "grade", "就读方式": "boarding",
+                         "学籍状态": "enrolment_status", "留守儿童": "left_behind"}),
+    "teachers": (TEACHER_COLUMNS, {"性别": "gender", "岗位类别": "post_category",
+                 "任教学段": "teaching_stage"}),
+    "graduate_employment": (GRAD_COLUMNS, {"性别": "gender", "学历层次": "degree_level",
+                            "去向类别": "destination"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("source", sorted(CODED))
+def test_every_clean_coded_value_is_in_its_code_table(
+    province: Path, manifest: dict[str, Any], read_sheet: Any, source: str
+) -> None:
+    columns, tables = CODED[source]
+    planted = {(d["file"], d["locator"].get("row")) for d in manifest["dirty"]}
+    unknown: set[tuple[str, Any]] = set()
+    for rel, layout in manifest["files"].items():
+        if not rel.startswith(f"files/{source}/"):
+            continue
+        rows = read_sheet(province / rel, layout["sheets"][0])
+        for number, row in enumerate(
+            rows[layout["first_data_row"] - 1 :], start=layout["first_data_row"]
+        ):
+            if row[0] is None or (rel, number) in planted:
+                continue
+            for column, table in tables.items():
+                value = row[columns.index(column)]
+                if value is not None and translate(table, value) is None:
+                    unknown.add((column, value))
+    assert unknown == set()

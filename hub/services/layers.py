@@ -19,15 +19,45 @@ from hub.gis import io, maps
 from hub.gis.boundaries import load_boundaries
 from hub.gis.crs import STORAGE_CRS
 from hub.gis.indicator_queries import SCHOOLS
-from hub.services import enrolment, indicators
+from hub.services import aid_gap, enrolment, indicators
 from hub.settings import Settings
 
 REGION_LAYERS = {"province": "province", "cities": "city", "counties": "county"}
 BASE_LAYERS = (*REGION_LAYERS, "schools", "catchments")
 
 
+RESTRICTED_LAYERS = ("aid_gap",)  # named children: the province and the pupil's city only
+
+
 def layer_names() -> list[str]:
-    return [*BASE_LAYERS, *indicators.INDICATORS]
+    return [*BASE_LAYERS, *indicators.INDICATORS, *RESTRICTED_LAYERS]
+
+
+def aid_gap_layer(
+    *, session: Session, settings: Settings, viewer: str, period: str | None = None
+) -> gpd.GeoDataFrame:
+    """The aid gap as points at each child's school (never the home), for ``viewer`` only."""
+    definition = indicators.get_indicator("aid_coverage")
+    school_year = (
+        indicators.native_period(definition, period)
+        if period
+        else indicators.latest_period(session=session, indicator_id="aid_coverage")
+    )
+    gap = aid_gap.aid_gap(
+        session=session,
+        school_year=school_year or "",
+        viewer=viewer,
+        province=settings.province_code,
+    )
+    schools = schools_layer(session).set_index("code")
+    rows = [asdict(g) for g in gap if g.school_code in schools.index]
+    frame = pd.DataFrame(rows, columns=[*GAP_COLUMNS])
+    frame["school_year"] = school_year
+    points = schools.geometry.reindex(frame["school_code"]).to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=list(points), crs=STORAGE_CRS)
+
+
+GAP_COLUMNS = ("county_adcode", "school_code", "school_name", "xjh", "name", "id_masked", "grade")
 
 
 def schools_layer(session: Session) -> gpd.GeoDataFrame:
@@ -112,6 +142,8 @@ def get_layer(
             period=period,
             zoom=zoom,
         )
+    if layer in RESTRICTED_LAYERS:
+        raise Invalid(f"layer {layer!r} is restricted: read it through the OGC API with a token")
     raise Invalid(f"unknown layer {layer!r}; known: {', '.join(layer_names())}")
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import geopandas as gpd
 from sqlmodel import Session
 
-from hub.errors import Invalid, NotFound
+from hub.errors import Invalid, NotFound, Unauthorized
 from hub.gis import io
 from hub.gis.boundaries import load_boundaries
 from hub.services import indicators, layers
@@ -36,8 +36,10 @@ TITLES = {
     "counties": "县（市、区）界",
     "schools": "学校",
     "catchments": "就近入学学区（Voronoi）",
+    "aid_gap": "精准资助缺口（需令牌：省级或本市）",
 }
-ID_COLUMNS = {"province": "adcode", "cities": "adcode", "counties": "adcode", "schools": "code"}
+ID_COLUMNS = {"province": "adcode", "cities": "adcode", "counties": "adcode", "schools": "code",
+              "aid_gap": "xjh"}  # fmt: skip
 
 
 def landing(base: str) -> dict[str, Any]:
@@ -110,10 +112,20 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
 
 
 def _frame(
-    session: Session, settings: Settings, collection_id: str, level: str, period: str | None
+    session: Session,
+    settings: Settings,
+    collection_id: str,
+    level: str,
+    period: str | None,
+    viewer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, str]:
     if collection_id not in layers.layer_names():
         raise NotFound(f"no collection {collection_id!r}")
+    if collection_id in layers.RESTRICTED_LAYERS:
+        if viewer is None:
+            raise Unauthorized(f"collection {collection_id!r} needs a bearer token")
+        gap = layers.aid_gap_layer(session=session, settings=settings, viewer=viewer, period=period)
+        return gap, "xjh"
     frame = layers.get_layer(
         session=session, settings=settings, layer=collection_id, level=level, period=period
     )
@@ -134,10 +146,14 @@ def items(
     bbox: str | None = None,
     level: str = "county",
     period: str | None = None,
+    viewer: str | None = None,
 ) -> dict[str, Any]:
-    """One page of features as a GeoJSON FeatureCollection with OGC paging links."""
+    """One page of features as a GeoJSON FeatureCollection with OGC paging links.
+
+    ``viewer`` is the caller's organisation code (None: anonymous), for restricted collections.
+    """
     limit = max(1, min(limit, MAX_LIMIT))
-    frame, id_column = _frame(session, settings, collection_id, level, period)
+    frame, id_column = _frame(session, settings, collection_id, level, period, viewer)
     box = parse_bbox(bbox)
     if box is not None:
         frame = frame.cx[box[0] : box[2], box[1] : box[3]]  # features intersecting the box
@@ -146,7 +162,7 @@ def items(
     params: dict[str, Any] = {"limit": limit}
     if bbox is not None:
         params["bbox"] = bbox
-    if collection_id in indicators.INDICATORS:
+    if collection_id in indicators.INDICATORS or collection_id in layers.RESTRICTED_LAYERS:
         params["level"] = level
         if period:
             params["period"] = period
@@ -185,8 +201,9 @@ def item(
     feature_id: str,
     level: str = "county",
     period: str | None = None,
+    viewer: str | None = None,
 ) -> dict[str, Any]:
-    frame, id_column = _frame(session, settings, collection_id, level, period)
+    frame, id_column = _frame(session, settings, collection_id, level, period, viewer)
     hit = frame[frame[id_column].astype(str) == feature_id]
     if hit.empty:
         raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")

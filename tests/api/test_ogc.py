@@ -8,6 +8,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hub.api.app import create_app
@@ -17,6 +18,7 @@ from tests.api.live import live_server
 from tests.conftest import make_settings
 from tests.gis.conftest import boundary_cache
 from tests.gis.factories import Province, make_province
+from tests.services.exchange.factories import token_for
 
 
 @pytest.fixture
@@ -119,3 +121,42 @@ def test_unknown_collection_is_404(ogc_client: TestClient) -> None:
 
 def test_bad_bbox_is_422(ogc_client: TestClient) -> None:
     assert ogc_client.get("/ogc/collections/cities/items?bbox=1,2,3").status_code == 422
+
+
+def _gap_xjh(p: Province, city: str | None) -> set[str]:
+    hashes = {h["child_id_hash"] for h in p.poor if not h.get("is_deleted")}
+    paid = {a["xjh"] for a in p.aid if not a["is_deleted"] and a["school_year"] == "2026-2027"}
+    return {
+        s["xjh"]
+        for s in p.students
+        if not s["is_deleted"] and s["id_hash"] in hashes and s["xjh"] not in paid
+        and (city is None or p.county_of(s["school_code"]).startswith(city))
+    }  # fmt: skip
+
+
+def test_aid_gap_collection_needs_a_token(ogc_client: TestClient, province: Province) -> None:
+    response = ogc_client.get("/ogc/collections/aid_gap/items")
+    assert response.status_code == 401
+
+
+def test_aid_gap_collection_city_token_sees_own_city(
+    ogc_client: TestClient, ogc_settings: Settings, engine: Engine, province: Province
+) -> None:
+    token = token_for(engine, ogc_settings, "320100")
+    body = ogc_client.get(
+        "/ogc/collections/aid_gap/items", params={"period": "2026-2027", "limit": 1000},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()  # fmt: skip
+    assert {f["id"] for f in body["features"]} == _gap_xjh(province, "3201")
+    assert body["features"][0]["geometry"]["type"] == "Point"
+
+
+def test_aid_gap_collection_province_token_sees_all(
+    ogc_client: TestClient, ogc_settings: Settings, engine: Engine, province: Province
+) -> None:
+    token = token_for(engine, ogc_settings, "320000")
+    body = ogc_client.get(
+        "/ogc/collections/aid_gap/items", params={"period": "2026-2027", "limit": 1000},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()  # fmt: skip
+    assert {f["id"] for f in body["features"]} == _gap_xjh(province, None)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from hub.api.deps import SessionDep, SettingsDep
+from hub.api.security import CallerDep
 from hub.services import ogc
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -49,6 +50,7 @@ def items(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    caller: CallerDep,
     limit: int = Query(ogc.DEFAULT_LIMIT, ge=1, le=ogc.MAX_LIMIT),
     offset: int = Query(0, ge=0),
     bbox: str | None = None,
@@ -66,6 +68,7 @@ def items(
             bbox=bbox,
             level=level,
             period=period,
+            viewer=caller.org_code,
         )
     )
 
@@ -77,6 +80,7 @@ def item(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    caller: CallerDep,
     level: Level = "county",
     period: str | None = None,
 ) -> Response:
@@ -89,5 +93,6 @@ def item(
             feature_id=feature_id,
             level=level,
             period=period,
+            viewer=caller.org_code,
         )
     )

@@ -2,8 +2,8 @@
 
 The full-text side of search is not in this metadata: migration 0002 adds FTS5 tables over
 ``catalog_search_text`` (trigrams of ``search_text``, word tokens of ``search_bigrams``) on
-SQLite, and on PostgreSQL a pg_trgm GIN index and a GIN index over a generated
-``bigrams_tsv = to_tsvector('simple', search_bigrams)`` column; the ORM maps none of them.
+SQLite, and on PostgreSQL a pg_trgm GIN index and a GIN index over a generated text[] column
+``bigrams = string_to_array(search_bigrams, ' ')``; the ORM maps none of them.
 ``is_search_engine_object`` tells Alembic to leave those alone when it compares schemas.
 """
 
@@ -22,7 +22,7 @@ FTS_TABLE = "catalog_search_fts"
 BIGRAM_FTS_TABLE = "catalog_search_fts_bigram"
 TRGM_INDEX = "ix_catalog_search_text_trgm"
 BIGRAM_INDEX = "ix_catalog_search_bigrams_gin"
-BIGRAM_TSV = "bigrams_tsv"
+BIGRAM_ARRAY = "bigrams"
 
 
 class CatalogVersion(SQLModel, table=True):
@@ -90,5 +90,5 @@ def is_search_engine_object(name: str | None, type_: str) -> bool:
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
     if type_ == "column":
-        return name == BIGRAM_TSV
+        return name == BIGRAM_ARRAY
     return type_ == "index" and name in (TRGM_INDEX, BIGRAM_INDEX)

@@ -7,8 +7,8 @@ Chinese has no spaces, so words are found as substrings, through two indexes per
   not chosen for common words);
 - two-character terms (学籍, 班额), which a trigram index cannot look up: ``search_bigrams``
   lists every distinct pair of adjacent letters/digits of the text as a word, indexed as whole
-  tokens (FTS5 ``unicode61`` on SQLite; on PostgreSQL a GIN index over the generated tsvector
-  column ``bigrams_tsv``).
+  tokens (FTS5 ``unicode61`` on SQLite; on PostgreSQL a GIN index over the generated text[]
+  column ``bigrams``, queried with ``@>``).
 
 Anything else (one character, punctuation) falls back to ``LIKE`` on ``search_text``. Every
 term must match; ``LIKE`` confirms prefiltered candidates, so results are exact substrings.
@@ -23,8 +23,8 @@ from sqlalchemy import ColumnElement, Integer, and_, column, func, select, text
 from sqlmodel import Session, col
 
 from catalog.tables import (
+    BIGRAM_ARRAY,
     BIGRAM_FTS_TABLE,
-    BIGRAM_TSV,
     FTS_TABLE,
     CatalogSearchRow,
     CatalogSearchText,
@@ -103,11 +103,11 @@ def _term_condition(dialect: str, term: str, n: int) -> tuple[ColumnElement[bool
         return _text_rows(_like(term)), {}
     if not grams:
         return _text_rows(_like(term)), {}
-    tsquery: ColumnElement[bool] = text(f"{BIGRAM_TSV} @@ to_tsquery('simple'::regconfig, :{key})")  # type: ignore[assignment]
-    params = {key: " & ".join(grams)}
+    contains = text(f"{BIGRAM_ARRAY} @> string_to_array(:{key}, ' ')")
+    params = {key: " ".join(grams)}
     if grams == [term]:
-        return _text_rows(tsquery), params
-    return _text_rows(and_(tsquery, _like(term))), params
+        return _text_rows(contains), params  # type: ignore[arg-type]
+    return _text_rows(and_(contains, _like(term))), params
 
 
 def _conditions(

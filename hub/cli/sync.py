@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hub.cli.context import console, state
+from hub.cli.context import console, err_console, state
 from hub.services.exchange import sync as sync_service
 
 
@@ -31,3 +31,7 @@ def sync(
         console.print(f"{code}: {n} changes applied")
     for code, why in report.skipped.items():
         console.print(f"{code}: skipped ({why})")
+    for code, why in report.failed.items():
+        err_console.print(f"{code}: FAILED ({why})")
+    if report.failed:
+        raise typer.Exit(1)

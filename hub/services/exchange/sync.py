@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import EduhubError, Invalid
 from hub.services.exchange.datasets import Dataset, datasets
@@ -31,6 +32,7 @@ FIRST = ("schools",)
 class SyncReport:
     applied: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 class RemoteError(EduhubError):
@@ -100,8 +102,25 @@ def sync(
     progress: Callable[[str, int], None] | None = None,
 ) -> SyncReport:
     """Mirror every versioned dataset this client may read (or ``only`` those)."""
+    try:
+        return _sync(engine, settings, base_url.rstrip("/"), client_id, secret, only, page_size,
+                     transport, progress)  # fmt: skip
+    except httpx.HTTPError as exc:
+        raise RemoteError(f"cannot talk to {base_url}: {exc}") from exc
+
+
+def _sync(
+    engine: Engine,
+    settings: Settings,
+    source: str,
+    client_id: str,
+    secret: str,
+    only: list[str] | None,
+    page_size: int,
+    transport: httpx.BaseTransport | None,
+    progress: Callable[[str, int], None] | None,
+) -> SyncReport:
     report = SyncReport()
-    source = base_url.rstrip("/")
     with httpx.Client(base_url=source, timeout=60, transport=transport) as http:
         headers = {"Authorization": f"Bearer {_token(http, client_id, secret)}"}
         listing = http.get("/api/v1/datasets", headers=headers).json()
@@ -117,7 +136,14 @@ def sync(
             if not ds.versioned:
                 report.skipped[ds.code] = "not change-versioned"
                 continue
-            report.applied[ds.code] = _pull(engine, http, headers, source, ds, page_size, progress)
+            try:
+                report.applied[ds.code] = _pull(
+                    engine, http, headers, source, ds, page_size, progress
+                )
+            except SQLAlchemyError as exc:
+                # e.g. a masked NOT NULL column: this dataset cannot be mirrored, the rest can
+                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                report.failed[ds.code] = f"cannot store what the hub serves: {reason}"
     return report
 
 

@@ -53,12 +53,15 @@ def province_url(database_url: str) -> Iterator[str]:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(600):  # the machine is shared: allow a slow start
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the province hub did not start")
     yield url
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=10)
@@ -70,7 +73,7 @@ def city_url(tmp_path: Path, templates: Templates) -> Iterator[str]:
     yield from _fresh_database("sqlite", tmp_path / "city", templates)
 
 
-def _grant_students(engine: Engine, settings: Settings) -> tuple[str, str]:
+def _grant_students(engine: Engine, settings: Settings, clear: bool = True) -> tuple[str, str]:
     client_id, secret = make_client(engine, CITY)
     province_id, province_secret = make_client(engine, "320000")
     with Session(engine) as session:
@@ -82,9 +85,10 @@ def _grant_students(engine: Engine, settings: Settings) -> tuple[str, str]:
             return clients.authenticate(session=session, settings=settings, token=tok.access_token)
 
         ds = get_dataset(settings, "students")
+        wanted = sorted(ds.personal) if clear else []
         req = shares.submit(
             session=session, settings=settings, caller=caller(client_id, secret),
-            dataset="students", purpose="镜像", legal_basis="法", fields=sorted(ds.personal),
+            dataset="students", purpose="镜像", legal_basis="法", fields=wanted,
             period_start=date(2026, 1, 1), period_end=date(2099, 1, 1),
         )  # fmt: skip
         assert req.id is not None
@@ -177,4 +181,21 @@ def test_sync_resumes_after_kill_and_matches_province(
     assert done.returncode == 0, done.stderr.decode()[-500:]
     for code in SYNCED:
         assert _mirrored(city, settings, code) == _served(province_url, client_id, secret, code)
+    city.dispose()
+
+
+def test_sync_reports_dataset_it_cannot_store(
+    engine: Engine, settings: Settings, province_url: str, city_url: str
+) -> None:
+    seed_province(engine)
+    client_id, secret = _grant_students(engine, settings, clear=False)  # birth_date masked
+    done = subprocess.run(
+        _sync_cmd(city_url, province_url, client_id, secret), capture_output=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert "30700102/001: FAILED" in done.stderr.decode()
+    city = make_engine(city_url)
+    with city.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM schools")).scalar_one() == 26
+        assert conn.execute(text("SELECT count(*) FROM students")).scalar_one() == 0
     city.dispose()

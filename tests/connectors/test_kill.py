@@ -9,7 +9,7 @@ import random
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from connectors.runner import KILL_ENV
 from hub.settings import Settings
 from hub.storage.engine import make_engine
 from schemas.runs import ConnectorRun
-from tests.conftest import TEST_KEY, Templates, _fresh_database, make_settings
+from tests.conftest import BACKENDS, TEST_KEY, Templates, _fresh_database, make_settings
 from tests.connectors.conftest import ROOT, Province, pull_all
 
 pytestmark = pytest.mark.slow
@@ -89,21 +89,36 @@ def _killed_pull(settings: Settings, config: Path, at: int) -> int:
     return done.returncode
 
 
+PG_KILL_POINTS = 3  # PostgreSQL: a few points on top of SQLite's ten, to keep the suite quick
+Reference = tuple[dict[str, Any], int]
+
+
 @pytest.fixture(scope="module")
-def reference(
+def references(
     province: Province, templates: Templates, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[dict[str, Any], int]]:
-    """The database after one uninterrupted pull, and how many checkpoints that pull passed."""
-    tmp = tmp_path_factory.mktemp("reference")
-    databases = _database("sqlite", tmp, templates)
-    url = next(databases)
-    engine = make_engine(url)
-    try:
-        reports = pull_all(engine, make_settings(url, tmp / "data"), province.sources)
-        batches = sum(r.counts.batches for r in reports.values())
-        yield dump(engine), 3 * batches
-    finally:
-        engine.dispose()
+) -> Iterator[Callable[[str], Reference]]:
+    """Per backend, built on first use: the database after one uninterrupted pull, and how many
+    checkpoints that pull passed."""
+    made: dict[str, Reference] = {}
+    cleanups: list[Iterator[str]] = []
+
+    def reference(backend: str) -> Reference:
+        if backend not in made:
+            tmp = tmp_path_factory.mktemp(f"reference_{backend}")
+            databases = _database(backend, tmp, templates)
+            cleanups.append(databases)
+            url = next(databases)
+            engine = make_engine(url)
+            try:
+                reports = pull_all(engine, make_settings(url, tmp / "data"), province.sources)
+                batches = sum(r.counts.batches for r in reports.values())
+                made[backend] = (dump(engine), 3 * batches)
+            finally:
+                engine.dispose()
+        return made[backend]
+
+    yield reference
+    for databases in cleanups:
         for _ in databases:
             pass
 
@@ -114,21 +129,30 @@ def kill_points(total: int) -> list[int]:
     return sorted({1, total, *inner})
 
 
-def test_reference_pull_passes_enough_kill_points(reference: tuple[Any, int]) -> None:
-    assert reference[1] >= KILL_POINTS
+CASES = [("sqlite", k) for k in range(KILL_POINTS)]
+CASES += [("postgresql", k) for k in range(0, KILL_POINTS, KILL_POINTS // PG_KILL_POINTS)][
+    :PG_KILL_POINTS
+]
 
 
-@pytest.mark.parametrize("point", range(KILL_POINTS))
+def test_reference_pull_passes_enough_kill_points(
+    references: Callable[[str], Reference],
+) -> None:
+    assert references("sqlite")[1] >= KILL_POINTS
+
+
+@pytest.mark.parametrize(("backend", "point"), [c for c in CASES if c[0] in BACKENDS])
 def test_resumed_pull_after_sigkill_matches_uninterrupted_pull(
+    backend: str,
     point: int,
-    reference: tuple[dict[str, Any], int],
+    references: Callable[[str], Reference],
     province: Province,
     templates: Templates,
     tmp_path: Path,
 ) -> None:
-    expected, total = reference
+    expected, total = references(backend)
     at = kill_points(total)[point]
-    databases = _database("sqlite", tmp_path, templates)
+    databases = _database(backend, tmp_path, templates)
     url = next(databases)
     settings = make_settings(url, tmp_path / "data")
     engine = make_engine(url)

@@ -104,8 +104,9 @@ def load_batch(
     result = LoadResult()
 
     prepared: list[tuple[Key, dict[str, Any], str, bool]] = []
-    for record in records:
-        row = {**defaults, **record}
+    for row in records:  # completed in place: the caller's mapped records are not reused
+        for name, default in defaults.items():
+            row.setdefault(name, default)
         gone = bool(row.pop(DELETED, False))
         digest = content_hash({**row, DELETED: True}, [*columns, DELETED]) if gone else None
         prepared.append((stream.key_of(row), row, digest or content_hash(row, columns), gone))
@@ -127,14 +128,10 @@ def load_batch(
         if old is not None and old.hash == digest and old.deleted == gone:
             result.unchanged += 1
             continue
-        values = {
-            **row,
-            "source_key": skey,
-            "run_id": run_id,
-            "last_seen": now,
-            "content_hash": digest,
-            "is_deleted": gone,
-        }
+        values = row  # extended in place: one dict per record, not two
+        values.update(
+            source_key=skey, run_id=run_id, last_seen=now, content_hash=digest, is_deleted=gone
+        )
         if old is None:
             values.update(source_system=source_system, first_seen=now)
             inserts.append(values)

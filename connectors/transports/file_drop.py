@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -71,15 +72,15 @@ def read_workbook(
         if not sheets(name):
             continue
         sheet = workbook.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = iter(sheet.iter_rows())  # streamed: a county's sheet is never held twice
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS + 1))
         try:
-            names, first = find_header(rows, expected)
+            names, first = find_header(head, expected)
         except ValueError:
             continue  # a notes or summary sheet
         found = True
         offset = sheet.start[0] if sheet.start else 0
-        for i in range(first, len(rows)):
-            row = rows[i]
+        for i, row in enumerate(itertools.chain(head[first:], rows), start=first):
             if _blank(row):
                 continue
             raw = {n: v for n, v in zip(names, row, strict=False) if n}

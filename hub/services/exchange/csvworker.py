@@ -1,8 +1,8 @@
-"""Child process of the SQLite CSV fast path: one query in, CSV bytes out on stdout.
+"""Child process of the SQLite fast path: one query in, CSV or NDJSON bytes out on stdout.
 
-Reads ``{"database", "sql", "params"}`` (JSON) on stdin, runs the query read-only through the
-ADBC SQLite driver and writes Arrow's CSV of each record batch as it arrives, so memory stays
-bounded by one batch.
+Reads ``{"database", "sql", "params", "mode"}`` (JSON) on stdin, runs the query read-only
+through the ADBC SQLite driver and writes each record batch as it arrives (Arrow's CSV, or the
+one JSON column line by line), so memory stays bounded by one batch.
 """
 
 from __future__ import annotations
@@ -27,10 +27,16 @@ def main() -> None:
         cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
         cur.execute(job["sql"], job["params"])
         reader = cur.fetch_record_batch()
-        options = pacsv.WriteOptions(quoting_style="needed")
-        with pacsv.CSVWriter(out, reader.schema, write_options=options) as writer:
+        if job.get("mode") == "ndjson":  # one JSON text column: write it line by line
             for batch in reader:
-                writer.write_batch(batch)
+                lines = batch.column(0).to_pylist()
+                if lines:
+                    out.write(("\n".join(lines) + "\n").encode())
+        else:
+            options = pacsv.WriteOptions(quoting_style="needed")
+            with pacsv.CSVWriter(out, reader.schema, write_options=options) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
         out.flush()
     finally:
         conn.close()

@@ -1,16 +1,20 @@
-"""Native CSV paths: the database (or Arrow) formats the rows, Python only moves bytes.
+"""Native CSV and NDJSON paths: the database (or Arrow) formats rows, Python only moves bytes.
 
 The statement is the very one the generic writers use (authorisation predicates, masking
 expressions and bound parameters included), compiled for the backend:
 
 - PostgreSQL: ``COPY (SELECT ...) TO STDOUT WITH (FORMAT csv, HEADER)``; psycopg binds the
-  parameters client-side and hands over chunks of the server's CSV.
+  parameters client-side and hands over chunks of the server's CSV. NDJSON is the same COPY of
+  ``json_build_object(...)`` per row, with control characters as delimiter and quote (JSON
+  escapes every control character, so no line is ever quoted).
 - SQLite: the ADBC driver returns Arrow record batches that Arrow's CSV writer formats, in a
   child process (``csvworker``): ADBC bundles its own SQLite, and two SQLite libraries in one
   process break each other's file locks. Worth it only for large results (``NATIVE_MIN_ROWS``).
 
-Either path is optional: ``csv_stream`` returns None when the backend or driver is not there,
-and the caller falls back to the row-by-row writer.
+SQLite NDJSON is ``json_object(...)`` per row through the same child process. Booleans come out
+as JSON booleans and fixed-point numbers as strings on both backends, as the row-by-row writer
+renders them. Either path is optional: ``native_stream`` returns None when the backend or
+driver is not there, and the caller falls back to the row-by-row writer.
 """
 
 from __future__ import annotations
@@ -24,8 +28,23 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    Float,
+    Numeric,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
 
+# Unit/record separators as delimiter and quote: JSON escapes control characters, so a
+# json_build_object() line never contains either and COPY never quotes it.
+JSON_COPY_OPTIONS = r"FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e'"
 NATIVE_MIN_ROWS = 50_000  # below this the child process costs more than it saves
 
 
@@ -48,10 +67,14 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _sqlite(engine: Engine, stmt: Select[Any], count: Callable[[int], None]) -> Iterator[bytes]:
+def _sqlite(
+    engine: Engine, stmt: Select[Any], mode: str, count: Callable[[int], None]
+) -> Iterator[bytes]:
     """Run the ADBC reader in a child process (never two SQLite libraries in one process)."""
     sql, params = _positional(engine, stmt)
-    job = orjson.dumps({"database": str(engine.url.database), "sql": sql, "params": params})
+    job = orjson.dumps(
+        {"database": str(engine.url.database), "sql": sql, "params": params, "mode": mode}
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub.services.exchange.csvworker"],
         stdin=subprocess.PIPE,
@@ -70,16 +93,19 @@ def _sqlite(engine: Engine, stmt: Select[Any], count: Callable[[int], None]) -> 
         if proc.wait() != 0:
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             raise RuntimeError(f"CSV worker failed: {err.strip()[-300:]}")
-        count(max(lines - 1, 0))
+        count(max(lines - 1, 0) if mode == "csv" else lines)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
 
 
-def _postgresql(engine: Engine, stmt: Select[Any], count: Callable[[int], None]) -> Iterator[bytes]:
+def _postgresql(
+    engine: Engine, stmt: Select[Any], mode: str, count: Callable[[int], None]
+) -> Iterator[bytes]:
     compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    options = "FORMAT csv, HEADER" if mode == "csv" else JSON_COPY_OPTIONS
+    sql = f"COPY ({compiled}) TO STDOUT WITH ({options})"
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
@@ -97,16 +123,45 @@ def _postgresql(engine: Engine, stmt: Select[Any], count: Callable[[int], None])
         conn.rollback()
 
 
-def csv_stream(
-    engine: Engine, stmt: Select[Any], count: Callable[[int], None]
+def json_lines(engine: Engine, stmt: Select[Any]) -> Select[Any]:
+    """One JSON object per row, built by the database from the export statement's columns."""
+    sub = stmt.subquery("t")
+    pg = engine.dialect.name == "postgresql"
+    pairs: list[Any] = []
+    for column in sub.c:
+        kind = column.type
+        value: Any = column
+        if isinstance(kind, Numeric) and not isinstance(kind, Float):
+            value = (
+                cast(column, Text)
+                if pg
+                else case(
+                    (column.is_(None), None),
+                    else_=func.printf(f"%.{kind.scale or 0}f", column),
+                )
+            )
+        elif isinstance(kind, Boolean) and not pg:
+            value = case(
+                (column == 1, func.json("true")), (column == 0, func.json("false")), else_=None
+            )
+        pairs += [cast(literal(column.name), Text), value]
+    build = func.json_build_object if pg else func.json_object
+    return select(build(*pairs).label("j")).select_from(sub)
+
+
+def native_stream(
+    engine: Engine, stmt: Select[Any], fmt: str, count: Callable[[int], None]
 ) -> Iterator[bytes] | None:
-    """A native CSV stream for this backend, or None to use the generic writer."""
+    """A native CSV or NDJSON stream for this backend, or None to use the generic writer."""
+    if fmt not in ("csv", "ndjson"):
+        return None
+    query = json_lines(engine, stmt) if fmt == "ndjson" else stmt
     if engine.dialect.name == "postgresql":
-        return _postgresql(engine, stmt, count)
+        return _postgresql(engine, query, fmt, count)
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         if importlib.util.find_spec("adbc_driver_sqlite") is None:
             return None
         with engine.connect() as conn:
             rows = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        return _sqlite(engine, stmt, count) if rows >= NATIVE_MIN_ROWS else None
+        return _sqlite(engine, query, fmt, count) if rows >= NATIVE_MIN_ROWS else None
     return None

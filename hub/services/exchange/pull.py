@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Engine
 
 from hub.errors import Invalid
-from hub.services.exchange import audit, exports, fastcsv
+from hub.services.exchange import audit, exports, native
 from hub.services.exchange.access import Plan
 from hub.services.exchange.query import (
     encode_cursor,
@@ -179,9 +179,9 @@ def _stream(
     def add(n: int) -> None:
         counted["rows"] += n
 
-    native = fastcsv.csv_stream(engine, stmt, add) if fmt == "csv" else None
-    if native is not None:
-        chunks = native
+    fast = native.native_stream(engine, stmt, fmt, add)
+    if fast is not None:
+        chunks = fast
     elif fmt == "parquet":
         types = [plan.dataset.column(name).type for name in fields]
         chunks = exports.write_parquet(fields, types, batches())
@@ -196,6 +196,6 @@ def _stream(
     for chunk in chunks:
         counted["bytes"] += len(chunk)
         yield chunk
-    if native is not None and engine.dialect.name == "postgresql":
+    if fast is not None and fmt == "csv" and engine.dialect.name == "postgresql":
         counted["rows"] = max(counted["rows"] - 1, 0)  # COPY's line count includes the header
     _log(engine, plan, request_id, "export.done", detail, counted["rows"], counted["bytes"])

@@ -6,12 +6,13 @@ import csv
 import io
 from datetime import date
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from hub.services.exchange import clients, fastcsv, shares
+from hub.services.exchange import clients, native, shares
 from hub.settings import Settings
 from tests.services.exchange.factories import seed_province, token_for
 
@@ -42,7 +43,7 @@ def _text(value: object) -> str:
 def test_export_csv_native_path_matches_records(
     client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fastcsv, "NATIVE_MIN_ROWS", 0)
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 0)
     seed_province(engine, pupils_per_school=3)
     city, province = token_for(engine, settings, "320400"), token_for(engine, settings, "320000")
     _grant(engine, settings, city, province, ["name", "poor_household"])
@@ -55,3 +56,34 @@ def test_export_csv_native_path_matches_records(
     want = [{k: _text(v) for k, v in r.items()} for r in records]
     assert len(got) == 3
     assert got == want
+
+
+def test_export_ndjson_native_path_matches_records(
+    client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 0)
+    seed_province(engine, pupils_per_school=3)
+    city, province = token_for(engine, settings, "320400"), token_for(engine, settings, "320000")
+    _grant(engine, settings, city, province, ["name", "poor_household", "birth_date", "xjh"])
+    h = {"Authorization": f"Bearer {city}"}
+    query = (
+        "fields=xjh,name,birth_date,poor_household,home_lon,id_hash,address&school_code=2132040001"
+    )
+    exported = client.get(f"/api/v1/datasets/students/export.ndjson?{query}", headers=h)
+    assert exported.status_code == 200, exported.text
+    got = [orjson.loads(line) for line in exported.content.splitlines()]
+    records = client.get(f"/api/v1/datasets/students/records?{query}", headers=h).json()["data"]
+    assert len(got) == 3
+    assert got == records
+
+
+def test_export_ndjson_native_path_renders_money_as_text(
+    client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 0)
+    seed_province(engine)
+    h = {"Authorization": f"Bearer {token_for(engine, settings, '320000')}"}
+    url = "/api/v1/datasets/aid_payments/export.ndjson?fields=payment_id,amount,paid_on"
+    got = [orjson.loads(line) for line in client.get(url, headers=h).content.splitlines()]
+    assert len(got) == 26
+    assert {row["amount"] for row in got} == {"500.00"}

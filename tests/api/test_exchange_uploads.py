@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import orjson
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -12,6 +15,7 @@ from hub.settings import Settings
 from schemas.schools import IctSurvey
 from tests.services.exchange.factories import seed_province
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = "school_code,quarter,bandwidth_mbps,wireless_coverage,classrooms_total,"
 HEADER += "classrooms_multimedia,teacher_spaces_opened,student_spaces_opened\n"
 CSV = (
@@ -82,3 +86,24 @@ def test_upload_refused_without_write_scope(
         headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
     )
     assert r.status_code == 403
+
+
+def test_upload_xlsx_is_read_like_csv(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    seed_province(engine)
+    token = _token(engine, settings, ["datasets:read", "datasets:write"])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in CSV.strip().splitlines():
+        sheet.append(line.split(","))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    r = client.post(
+        "/api/v1/datasets/ict_surveys/uploads",
+        content=buffer.getvalue(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": XLSX},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["accepted"], len(r.json()["rejected"])) == (1, 4)

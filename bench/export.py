@@ -98,14 +98,14 @@ def baseline_dump(settings: Settings, db: Path | None) -> tuple[str, float]:
             ["sqlite3", "-csv", "-header", str(db), f"SELECT {COLUMNS} FROM schools"],
             stdout=subprocess.DEVNULL, check=True,
         )  # fmt: skip
-        return "sqlite3 -csv dump", time.perf_counter() - start
+        return "sqlite3 -csv dump (best)", time.perf_counter() - start
     import psycopg
 
     sql = f"COPY (SELECT {COLUMNS} FROM schools) TO STDOUT WITH (FORMAT csv, HEADER)"
     with psycopg.connect(settings.database_url) as conn, conn.cursor().copy(sql) as copy:
         for _ in copy:
             pass
-    return "COPY ... TO STDOUT", time.perf_counter() - start
+    return "COPY ... TO STDOUT (best)", time.perf_counter() - start
 
 
 def free_port() -> int:
@@ -147,6 +147,7 @@ def main() -> None:
         "--postgresql", metavar="ADMIN_URL", help="run on PostgreSQL (creates eduhub_bench)"
     )
     parser.add_argument("--datasette", default=shutil.which("datasette"), help="datasette binary")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per export (best is kept)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="eduhub-bench-"))
     db: Path | None = None
@@ -182,12 +183,19 @@ def main() -> None:
             h = {"Authorization": f"Bearer {token}"}
             idle = peak_rss_mb(server.pid)
             results = {}
-            for fmt in ("csv", "ndjson"):
-                secs, size = timed_download(http, f"/api/v1/datasets/schools/export.{fmt}", h)
+            # Best of --repeat runs, interleaved with the baseline: the machine is shared.
+            best: dict[str, tuple[float, int]] = {}
+            label, tool = "", float("inf")
+            for _ in range(args.repeat):
+                for fmt in ("csv", "ndjson"):
+                    run = timed_download(http, f"/api/v1/datasets/schools/export.{fmt}", h)
+                    best[fmt] = min(best.get(fmt, run), run)
+                label, secs = baseline_dump(settings, db)
+                tool = min(tool, secs)
+            for fmt, (secs, size) in best.items():
                 results[fmt] = secs
                 print(f"{fmt:7} export via HTTP: {secs:6.2f} s  {args.rows / secs:10,.0f} rows/s "
                       f"{size / secs / 1e6:6.1f} MB/s")  # fmt: skip
-            label, tool = baseline_dump(settings, db)
             print(f"{label}: {tool:6.2f} s   export.csv / it = "
                   f"{results['csv'] / tool:.2f}x  (target <= 2.5x)")  # fmt: skip
             if args.datasette and db is not None:

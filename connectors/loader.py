@@ -10,10 +10,20 @@ are reserved in one ``allocate_versions`` call per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from connectors.identity import CHUNK
 from connectors.streams import DELETED, Stream, source_key
@@ -36,6 +46,7 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    keys: set[Key] = field(default_factory=set)
 
 
 def _table(stream: Stream) -> Table:
@@ -64,7 +75,8 @@ def _lookup(
         if len(cols) == 1:
             clause: ColumnElement[bool] = cols[0].in_([k[0] for k in chunk])
         else:
-            clause = tuple_(*cols).in_(chunk)
+            # The leading column's IN lets SQLite use the index (it scans for a bare tuple IN).
+            clause = and_(cols[0].in_({k[0] for k in chunk}), tuple_(*cols).in_(chunk))
         for row in conn.execute(base.where(clause)):
             found[tuple(row[3:])] = Existing(row[0], row[1], bool(row[2]))
     return found
@@ -87,13 +99,15 @@ def load_batch(
     run_id: int,
     source_system: str,
     scope: ColumnElement[bool] | None = None,
+    present: set[Key] | frozenset[Key] = frozenset(),
     protected: frozenset[str] = frozenset(),
     tombstones: Sequence[Key] = (),
 ) -> LoadResult:
     """Write one batch of mapped records (unique keys) and the deletions it implies.
 
-    ``scope`` marks the batch a complete snapshot of the rows it selects: those not in the batch
-    (and whose key is not ``protected``, i.e. present but quarantined) are soft-deleted.
+    ``scope`` marks the batch (the last chunk of) a complete snapshot of the rows it selects:
+    those neither in the batch nor ``present`` in its earlier chunks (and whose key is not
+    ``protected``, i.e. present but quarantined) are soft-deleted.
     ``tombstones`` are keys the source itself marked deleted.
     """
     table = _table(stream)
@@ -143,7 +157,12 @@ def load_batch(
     if scope is not None:
         for key in sorted(in_scope, key=source_key):
             old = in_scope[key]
-            if not old.deleted and key not in batch_keys and source_key(key) not in protected:
+            if (
+                not old.deleted
+                and key not in batch_keys
+                and key not in present
+                and source_key(key) not in protected
+            ):
                 deletes.append(old.pk)
     if tombstones:
         for key, old in sorted(_lookup(conn, table, stream, tombstones).items()):
@@ -174,4 +193,5 @@ def load_batch(
             ],
         )
     result.inserted, result.updated, result.deleted = len(inserts), len(updates), len(deletes)
+    result.keys = batch_keys
     return result

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, insert, select, update
 
 from connectors.identity import CHUNK
@@ -46,67 +47,102 @@ def write(
     source: str,
     partition: str | None,
     entries: Iterable[tuple[SourceRecord, Reject, str | None]],
-) -> int:
-    """Quarantine each (record, reason, record key); returns how many records were refused.
+) -> tuple[int, set[int]]:
+    """Quarantine each (record, reason, record key); returns how many records were refused and
+    the ids of entries that were already open for them.
 
-    A record re-read while its entry is still open (an API page served again, a watermark
-    re-read) is counted again but not written twice.
+    A record re-read while its entry is still open (an API page served again, a file re-read
+    after a crash) is counted again but not written twice: its open entry from the same source,
+    found by key (or, for a record without a key, by locator), stays as it is.
     """
     items = list(entries)
-    keys = {key for _, _, key in items if key}
-    open_now: set[tuple[str, str]] = set()
-    wanted = sorted(keys)
+    open_now: dict[tuple[str, str], int] = {}
+    wanted = sorted({key[:200] for _, _, key in items if key})
     for start in range(0, len(wanted), CHUNK):
         found = conn.execute(
-            select(TABLE.c.record_key, TABLE.c.rule).where(
+            select(TABLE.c.id, TABLE.c.record_key, TABLE.c.rule).where(
                 TABLE.c.connector == connector,
                 TABLE.c.stream == stream,
+                TABLE.c.source == source[:300],
                 TABLE.c.resolved_run_id.is_(None),
                 TABLE.c.record_key.in_(wanted[start : start + CHUNK]),
             )
         )
-        open_now.update((k, r) for k, r in found)
+        open_now.update(((k, r), i) for i, k, r in found)
+    keyless: dict[tuple[str, str], int] = {}
+    if any(not key for _, _, key in items):
+        found = conn.execute(
+            select(TABLE.c.id, TABLE.c.locator, TABLE.c.rule).where(
+                TABLE.c.connector == connector,
+                TABLE.c.stream == stream,
+                TABLE.c.source == source[:300],
+                TABLE.c.resolved_run_id.is_(None),
+                TABLE.c.record_key.is_(None),
+            )
+        )
+        keyless.update(((orjson.dumps(loc).decode(), r), i) for i, loc, r in found)
     now = utcnow()
-    rows = [
-        {
-            "run_id": run_id,
-            "connector": connector,
-            "stream": stream,
-            "source": source[:300],
-            "locator": json_safe(rec.locator),
-            "partition": partition,
-            "record_key": key[:200] if key else None,
-            "raw": json_safe(rec.raw),
-            "field": (reject.field or None) and str(reject.field)[:100],
-            "rule": reject.rule[:60],
-            "message": reject.message,
-            "created_at": now,
-            "resolved_run_id": None,
-        }
-        for rec, reject, key in items
-        if not (key and (key[:200], reject.rule[:60]) in open_now)
-    ]
+    rows = []
+    kept: set[int] = set()
+    for rec, reject, key in items:
+        locator = json_safe(rec.locator)
+        if key:
+            hit = open_now.get((key[:200], reject.rule[:60]))
+        else:
+            hit = keyless.get((orjson.dumps(locator).decode(), reject.rule[:60]))
+        if hit is not None:
+            kept.add(hit)
+            continue
+        rows.append(
+            {
+                "run_id": run_id,
+                "connector": connector,
+                "stream": stream,
+                "source": source[:300],
+                "locator": locator,
+                "partition": partition,
+                "record_key": key[:200] if key else None,
+                "raw": json_safe(rec.raw),
+                "field": (reject.field or None) and str(reject.field)[:100],
+                "rule": reject.rule[:60],
+                "message": reject.message,
+                "created_at": now,
+                "resolved_run_id": None,
+            }
+        )
     if rows:
         conn.execute(insert(TABLE), rows)
-    return len(items)
+    return len(items), kept
 
 
 def resolve_partition(
-    conn: Connection, *, run_id: int, connector: str, stream: str, partition: str
+    conn: Connection,
+    *,
+    run_id: int,
+    connector: str,
+    stream: str,
+    partition: str,
+    keep: set[int] | frozenset[int] = frozenset(),
 ) -> int:
-    """A new complete snapshot of a partition was loaded: its older entries are settled."""
-    result = conn.execute(
-        update(TABLE)
-        .where(
+    """A new complete snapshot of a partition was loaded: its older entries are settled,
+    except those (``keep``) the snapshot still shows."""
+    ids = conn.execute(
+        select(TABLE.c.id).where(
             TABLE.c.connector == connector,
             TABLE.c.stream == stream,
             TABLE.c.partition == partition,
             TABLE.c.resolved_run_id.is_(None),
             TABLE.c.run_id != run_id,
         )
-        .values(resolved_run_id=run_id)
-    )
-    return int(result.rowcount or 0)
+    ).scalars()
+    settled = sorted(set(ids) - set(keep))
+    for start in range(0, len(settled), CHUNK):
+        conn.execute(
+            update(TABLE)
+            .where(TABLE.c.id.in_(settled[start : start + CHUNK]))
+            .values(resolved_run_id=run_id)
+        )
+    return len(settled)
 
 
 def resolve_keys(

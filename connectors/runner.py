@@ -68,27 +68,28 @@ def build_context(conn: Connection, province: str, id_key: bytes) -> Context:
     )
 
 
-def _duplicate_reject(stream: Stream, first: dict[str, Any], again: dict[str, Any]) -> Reject:
-    column = stream.duplicate_field
-    if column and first.get(column) != again.get(column):
+def _duplicate(first: Any, again: Any) -> Reject:
+    """A later copy of a record: the same school (or none to compare) is an exact duplicate."""
+    if first != again:
         return Reject(
             rules.DUPLICATE_TWO_SCHOOLS,
-            f"{rules.message(rules.DUPLICATE_TWO_SCHOOLS)}: "
-            f"{first.get(column)} / {again.get(column)}",
-            field=None,
+            f"{rules.message(rules.DUPLICATE_TWO_SCHOOLS)}: {first} / {again}",
         )
     return Reject(rules.DUPLICATE_EXACT, rules.message(rules.DUPLICATE_EXACT))
 
 
-def _raw_duplicate(stream: Stream, first: dict[str, Any], again: dict[str, Any]) -> Reject:
-    column = stream.duplicate_source
-    if column and normalize_text(first.get(column)) != normalize_text(again.get(column)):
-        return Reject(
-            rules.DUPLICATE_TWO_SCHOOLS,
-            f"{rules.message(rules.DUPLICATE_TWO_SCHOOLS)}: "
-            f"{normalize_text(first.get(column))} / {normalize_text(again.get(column))}",
-        )
-    return Reject(rules.DUPLICATE_EXACT, rules.message(rules.DUPLICATE_EXACT))
+@dataclass
+class Snapshot:
+    """What the earlier chunks of one complete snapshot (one file) showed: its keys, the keys
+    present but refused, and what duplicate detection must remember. Small per record, so a
+    county file is never held in memory at once."""
+
+    group: str
+    keys: set[tuple[Any, ...]] = field(default_factory=set)
+    protected: set[str] = field(default_factory=set)
+    seen_raw: dict[str, Any] = field(default_factory=dict)
+    seen: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    still_open: set[int] = field(default_factory=set)
 
 
 def process_batch(
@@ -98,30 +99,36 @@ def process_batch(
     batch: Batch,
     ctx: Context,
     run_id: int,
+    snapshot: Snapshot | None = None,
 ) -> Counts:
     """Validate, load and account for one batch inside the caller's transaction."""
+    snap = snapshot or Snapshot(batch.source)
     refused: list[tuple[SourceRecord, Reject]] = list(batch.rejects)
     good: list[tuple[SourceRecord, dict[str, Any]]] = []
-    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
-    seen_raw: dict[str, dict[str, Any]] = {}
     for rec in batch.records:
         # A repeated row is a duplicate first, whatever else is wrong with it.
         raw_key = stream.raw_key(rec.raw)
         if raw_key is not None:
-            if raw_key in seen_raw:
-                refused.append((rec, _raw_duplicate(stream, seen_raw[raw_key], rec.raw)))
+            school = (
+                normalize_text(rec.raw.get(stream.duplicate_source))
+                if stream.duplicate_source
+                else None
+            )
+            if raw_key in snap.seen_raw:
+                refused.append((rec, _duplicate(snap.seen_raw[raw_key], school)))
                 continue
-            seen_raw[raw_key] = rec.raw
+            snap.seen_raw[raw_key] = school
         try:
             mapped = stream.map(rec.raw, ctx)
         except Reject as exc:
             refused.append((rec, exc))
             continue
         key = stream.key_of(mapped)
-        if key in seen:
-            refused.append((rec, _duplicate_reject(stream, seen[key], mapped)))
+        school = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
+        if key in snap.seen:
+            refused.append((rec, _duplicate(snap.seen[key], school)))
             continue
-        seen[key] = mapped
+        snap.seen[key] = school
         good.append((rec, mapped))
     for check in stream.batch_checks:
         failed = check(conn, [m for _, m in good], ctx)
@@ -129,23 +136,29 @@ def process_batch(
             refused.extend((good[i][0], reason) for i, reason in sorted(failed.items()))
             good = [g for i, g in enumerate(good) if i not in failed]
 
-    protected = frozenset(k for rec, _ in refused if (k := stream.raw_key(rec.raw)))
+    snap.protected.update(k for rec, _ in refused if (k := stream.raw_key(rec.raw)))
     if batch.complete and stream.scope and batch.partition is None:
         raise ValueError(f"{stream.name}: a complete snapshot needs a partition")
     scope = None
-    if batch.complete and stream.scope and batch.partition is not None:
+    if batch.complete and batch.last and stream.scope and batch.partition is not None:
         scope = stream.scope(batch.partition)
+    raw_keys = [k for rec, _ in good if (k := stream.raw_key(rec.raw))]
+    records = [m for _, m in good]
+    del good
     result = loader.load_batch(
         conn,
         stream,
-        [m for _, m in good],
+        records,
         run_id=run_id,
         source_system=connector.name,
         scope=scope,
-        protected=protected,
+        present=snap.keys,
+        protected=frozenset(snap.protected),
         tombstones=batch.tombstones,
     )
-    quarantined = quarantine.write(
+    if batch.complete and not batch.last:
+        snap.keys.update(result.keys)
+    quarantined, still_open = quarantine.write(
         conn,
         run_id=run_id,
         connector=connector.name,
@@ -154,13 +167,15 @@ def process_batch(
         partition=batch.partition,
         entries=[(rec, reason, stream.raw_key(rec.raw)) for rec, reason in refused],
     )
-    if batch.complete and batch.partition is not None:
+    snap.still_open.update(still_open)
+    if batch.complete and batch.last and batch.partition is not None:
         quarantine.resolve_partition(
             conn,
             run_id=run_id,
             connector=connector.name,
             stream=stream.name,
             partition=batch.partition,
+            keep=snap.still_open,
         )
     else:
         quarantine.resolve_keys(
@@ -168,7 +183,7 @@ def process_batch(
             run_id=run_id,
             connector=connector.name,
             stream=stream.name,
-            keys=[k for rec, _ in good if (k := stream.raw_key(rec.raw))],
+            keys=raw_keys,
         )
     counts = Counts(
         read=len(batch.records) + len(batch.rejects),
@@ -182,8 +197,9 @@ def process_batch(
     )
     counts.reconcile(f"{connector.name}.{stream.name} {batch.source}")
     if batch.file is not None:
-        state.remember_file(conn, connector.name, stream.name, batch.file, counts.read, run_id)
-    state.save_state(conn, connector.name, stream.name, batch.state, run_id)
+        state.remember_file(conn, connector.name, stream.name, batch.file, batch.file.rows, run_id)
+    if batch.state is not None:
+        state.save_state(conn, connector.name, stream.name, batch.state, run_id)
     return counts
 
 
@@ -213,13 +229,18 @@ def run_connector(
                 loaded = state.loaded_files(conn, connector.name, stream.name)
                 current = state.load_state(conn, connector.name).get(stream.name, {})
             totals = report.streams.setdefault(stream.name, Counts())
+            snap: Snapshot | None = None
             for batch in connector.read(
                 stream, config, current, full_refresh=full_refresh, loaded=loaded
             ):
                 checkpoint()
+                if batch.group is not None and (snap is None or snap.group != batch.group):
+                    snap = Snapshot(batch.group)
                 with engine.begin() as conn:
-                    counts = process_batch(conn, connector, stream, batch, ctx, run_id)
+                    counts = process_batch(conn, connector, stream, batch, ctx, run_id, snap)
                     checkpoint()
+                if batch.last:
+                    snap = None
                 checkpoint()
                 totals.add(counts)
                 report.counts.add(counts)

@@ -148,6 +148,7 @@ class FileRef:
     sha256: str
     partition: str | None = None
     period: str | None = None
+    rows: int = 0  # records and refused lines, once read
 
 
 @dataclass
@@ -156,9 +157,13 @@ class Batch:
 
     source: str
     records: list[SourceRecord]
-    state: dict[str, Any]
+    state: dict[str, Any] | None  # None: the stream state does not change with this batch
     partition: str | None = None
-    complete: bool = False  # a full snapshot of ``partition``: missing rows are deleted
+    complete: bool = False  # (part of) a full snapshot of ``partition``
+    # A snapshot read in chunks: ``group`` names it, only its ``last`` chunk deletes the rows
+    # the snapshot no longer lists and carries the state that marks it loaded.
+    group: str | None = None
+    last: bool = True
     rejects: list[tuple[SourceRecord, Reject]] = field(default_factory=list)
     tombstones: list[tuple[Any, ...]] = field(default_factory=list)
     nbytes: int = 0

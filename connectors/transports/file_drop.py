@@ -25,6 +25,7 @@ from schemas import rules
 from schemas.identifiers import normalize_text
 
 HEADER_SCAN_ROWS = 12
+CHUNK_ROWS = 5000  # records per transaction: a county file is loaded in chunks, never at once
 
 
 def fingerprint(path: Path) -> FileRef:
@@ -168,8 +169,8 @@ class FileDropConnector(Connector):
     """A source that drops one export per partition and period (a county's month, a year...).
 
     Subclasses declare the file-name pattern (named groups ``partition`` and ``period``), the
-    expected columns and which sheets to read; each file is one batch and a complete snapshot
-    of its partition.
+    expected columns and which sheets to read; each file is a complete snapshot of its partition,
+    loaded in chunks whose last one deletes what the file no longer lists and marks it loaded.
     """
 
     transport = "file_drop"
@@ -177,6 +178,7 @@ class FileDropConnector(Connector):
     columns: tuple[str, ...] = ()
     sheet_names: tuple[str, ...] = ()  # exact names; empty = every sheet
     sheet_prefix: str | None = None
+    chunk_rows = CHUNK_ROWS
 
     def wants_sheet(self, name: str) -> bool:
         if self.sheet_prefix is not None:
@@ -245,26 +247,46 @@ class FileDropConnector(Connector):
         for ref in self.pending(config, state, loaded, full_refresh):
             shared = self.file_fields(ref)
             rejects: list[tuple[SourceRecord, Reject]] = []
+            records: Iterator[SourceRecord]
             if ref.name.lower().endswith(".csv"):
-                records, rejects = read_csv(ref.path, self.columns)
+                rows, rejects = read_csv(ref.path, self.columns)
+                records = iter(rows)
             else:
-                records = list(read_workbook(ref.path, self.columns, self.wants_sheet))
-            if shared:
-                for rec in records:
+                records = read_workbook(ref.path, self.columns, self.wants_sheet)
+            count = len(rejects)
+            chunk: list[SourceRecord] = []
+            for rec in records:
+                if shared:
                     rec.raw.update(shared)
+                chunk.append(rec)
+                if len(chunk) == self.chunk_rows:
+                    count += len(chunk)
+                    yield Batch(
+                        source=ref.name,
+                        records=chunk,
+                        state=None,
+                        partition=ref.partition,
+                        complete=True,
+                        group=ref.sha256,
+                        last=False,
+                    )
+                    chunk = []
+            ref.rows = count + len(chunk)
             partitions[ref.partition or ""] = {
                 "period": ref.period,
                 "file": ref.name,
                 "sha256": ref.sha256,
-                "rows": len(records) + len(rejects),
+                "rows": ref.rows,
             }
             yield Batch(
                 source=ref.name,
-                records=records,
+                records=chunk,
                 rejects=rejects,
                 state={"partitions": dict(partitions)},
                 partition=ref.partition,
                 complete=True,
+                group=ref.sha256,
+                last=True,
                 nbytes=ref.size,
                 file=ref,
             )

@@ -92,6 +92,20 @@ def test_next_snapshot_updates_changed_and_soft_deletes_leavers(
     assert after["G" + A]["change_version"] == before["G" + A]["change_version"]
 
 
+def test_snapshot_read_in_chunks_diffs_like_a_whole_file(
+    engine: Engine, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.student_registry import StudentRegistry
+
+    monkeypatch.setattr(StudentRegistry, "chunk_rows", 1)
+    pull(engine, folder)
+    fx.write_pupils(folder, [fx.pupil(A), fx.pupil(A), fx.pupil(B)], month="202610")
+    counts = pull(engine, folder)["student_registry"]
+    assert (counts.batches, counts.unchanged, counts.deleted, counts.quarantined) == (4, 2, 1, 1)
+    assert pupils(engine)["G" + C]["is_deleted"]
+    assert [e["rule"] for e in open_entries(engine)] == ["duplicate.exact"]
+
+
 def test_older_file_arriving_late_is_not_loaded(engine: Engine, folder: Path) -> None:
     late = fx.write_pupils(folder, [fx.pupil(A), fx.pupil(B), fx.pupil(C)])
     late.rename(folder / "late.xlsx")

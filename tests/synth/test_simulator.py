@@ -148,6 +148,18 @@ def test_reject_expired_token_with_401(serve: Any) -> None:
     assert expired.json()["error"] == "invalid_token"
 
 
+def test_answer_410_for_an_expired_cursor(serve: Any) -> None:
+    sim = serve(FAULT_LEVELS["off"], cursor_ttl_s=0.3)
+    with httpx.Client(base_url=sim.url) as client:
+        headers = {"Authorization": f"Bearer {_token(client, sim.config)}"}
+        first = client.get("/api/v2/tests", params={"limit": 10}, headers=headers).json()
+        time.sleep(0.5)
+        later = client.get(
+            "/api/v2/tests", params={"limit": 10, "cursor": first["next_cursor"]}, headers=headers
+        )
+    assert later.status_code == 410
+
+
 def test_reject_wrong_client_secret(serve: Any) -> None:
     sim = serve(FAULT_LEVELS["off"])
     with httpx.Client(base_url=sim.url) as client:

@@ -161,7 +161,8 @@ def native_stream(
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         if importlib.util.find_spec("adbc_driver_sqlite") is None:
             return None
-        with engine.connect() as conn:
-            rows = conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        return _sqlite(engine, query, fmt, count) if rows >= NATIVE_MIN_ROWS else None
+        probe = select(literal(1)).select_from(stmt.subquery()).offset(max(NATIVE_MIN_ROWS - 1, 0))
+        with engine.connect() as conn:  # is there a NATIVE_MIN_ROWS-th row? (stops there)
+            large = conn.execute(probe.limit(1)).first() is not None
+        return _sqlite(engine, query, fmt, count) if large else None
     return None

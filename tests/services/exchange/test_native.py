@@ -43,7 +43,7 @@ def _text(value: object) -> str:
 def test_export_csv_native_path_matches_records(
     client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 0)
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 1)
     seed_province(engine, pupils_per_school=3)
     city, province = token_for(engine, settings, "320400"), token_for(engine, settings, "320000")
     _grant(engine, settings, city, province, ["name", "poor_household"])
@@ -61,7 +61,7 @@ def test_export_csv_native_path_matches_records(
 def test_export_ndjson_native_path_matches_records(
     client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 0)
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 1)
     seed_province(engine, pupils_per_school=3)
     city, province = token_for(engine, settings, "320400"), token_for(engine, settings, "320000")
     _grant(engine, settings, city, province, ["name", "poor_household", "birth_date", "xjh"])
@@ -80,7 +80,7 @@ def test_export_ndjson_native_path_matches_records(
 def test_export_ndjson_native_path_renders_money_as_text(
     client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 0)
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 1)
     seed_province(engine)
     h = {"Authorization": f"Bearer {token_for(engine, settings, '320000')}"}
     url = "/api/v1/datasets/aid_payments/export.ndjson?fields=payment_id,amount,paid_on"

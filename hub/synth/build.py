@@ -19,7 +19,14 @@ import numpy as np
 
 from hub.synth import apidata, exchange
 from hub.synth.dirt import Dirty, Row
-from hub.synth.exports import Written, write_registry, write_teachers
+from hub.synth.exports import (
+    Written,
+    fingerprint,
+    registry_file,
+    teacher_file,
+    write_registry,
+    write_teachers,
+)
 from hub.synth.graduates import graduate_people, write_graduates
 from hub.synth.institutions import write_institutions
 from hub.synth.manifest import (
@@ -35,6 +42,7 @@ from hub.synth.population import Province, build_province
 from hub.synth.statistics import write_statistics
 
 _JOB: dict[str, Any] = {}
+PREVIOUS = "previous:"  # source prefix of the fingerprints of last month's snapshots
 
 
 @dataclass
@@ -67,6 +75,20 @@ def _run(task: tuple[str, str]) -> list[Written]:
     if kind == "university":
         uni = next(u for u in province.universities if u.code == arg)
         return [write_graduates(province, uni, out, _JOB["graduates"][arg])]
+    if kind == "previous_county":  # --next-period: last month's snapshot, as keys and rows
+        old: Province = _JOB["previous"]
+        if not len(old.pupils[arg]):
+            return []
+        _, sheet, _ = registry_file(old, old.plan.county(arg))
+        return [
+            Written(PREVIOUS + "student_registry", "", 0, [], {}, fingerprint(list(sheet.rows), 0))
+        ]
+    if kind == "previous_city":
+        old = _JOB["previous"]
+        if not any(len(t) for a, t in old.teachers.items() if a[:4] == arg[:4]):
+            return []
+        _, sheet, _, _ = teacher_file(old, arg)
+        return [Written(PREVIOUS + "teachers", "", 0, [], {}, fingerprint(list(sheet.rows), 0))]
     if kind == "institutions":
         return [write_institutions(province, out)]
     if kind == "exchange":
@@ -128,12 +150,14 @@ def run_tasks(
     workers: int,
     digest: bool = False,
     statistics: bool = True,
+    previous: Province | None = None,
 ) -> list[Written]:
     _JOB.update(
         province=province,
         out=out,
         digest=digest,
         statistics=statistics,
+        previous=previous,
         graduates=graduate_people(province) if any(k == "university" for k, _ in tasks) else {},
     )
     try:

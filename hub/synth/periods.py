@@ -20,9 +20,15 @@ from typing import Any
 import numpy as np
 
 from hub.synth import apidata, exchange
-from hub.synth.build import collect, run_tasks, stamp_classes, write_simulator_config
+from hub.synth.build import (
+    PREVIOUS,
+    collect,
+    run_tasks,
+    stamp_classes,
+    write_simulator_config,
+)
 from hub.synth.dirt import Row
-from hub.synth.exports import fingerprint, quarter_of, registry_file, teacher_file
+from hub.synth.exports import fingerprint, quarter_of
 from hub.synth.institutions import institution_rows, write_institutions
 from hub.synth.manifest import build_manifest, read_manifest, write_manifest, write_sources
 from hub.synth.people import Pupils, Teachers, new_pupils, new_teachers, points_near
@@ -201,24 +207,6 @@ def diff(old: dict[str, str], new: dict[str, str]) -> Changes:
     }
 
 
-def _registry_digest(province: Province) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for county in province.plan.counties:
-        if len(province.pupils[county.adcode]):
-            _, sheet, _ = registry_file(province, county)
-            out.update(fingerprint(list(sheet.rows), 0))
-    return out
-
-
-def _teacher_digest(province: Province) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for city, _ in province.plan.cities:
-        if any(len(t) for a, t in province.teachers.items() if a[:4] == city[:4]):
-            _, sheet, _, _ = teacher_file(province, city)
-            out.update(fingerprint(list(sheet.rows), 0))
-    return out
-
-
 def _csv_digest(folder: Path, rel: str) -> dict[str, str]:
     """Institution codes as written (the truncated last line included), keyed by school code."""
     text = (folder / rel).read_bytes().decode("gb18030")
@@ -328,23 +316,29 @@ def advance(
     new_quarter = quarter_of(new.period) != quarter_of(old.period)
     if new_quarter:
         tasks += [("city", city) for city, _ in new.plan.cities]
-    written = run_tasks(
+    # Last month's snapshots are rebuilt in the same pool, to diff against the new ones.
+    tasks += [("previous_county", c.adcode) for c in old.plan.counties]
+    if new_quarter:
+        tasks += [("previous_city", city) for city, _ in old.plan.cities]
+    done = run_tasks(
         new,
         folder,
         tasks,
         workers=workers,
         digest=True,
         statistics=new.period[:4] != old.period[:4],
+        previous=old,
     )
-    registry = {
-        k: v for w in written if w.source == "student_registry" for k, v in (w.digest or {}).items()
-    }
-    changes["student_registry"] = diff(_registry_digest(old), registry)
+    written = [w for w in done if not w.source.startswith(PREVIOUS)]
+
+    def digests(source: str) -> dict[str, str]:
+        return {k: v for w in done if w.source == source for k, v in (w.digest or {}).items()}
+
+    changes["student_registry"] = diff(
+        digests(PREVIOUS + "student_registry"), digests("student_registry")
+    )
     if new_quarter:
-        staff = {
-            k: v for w in written if w.source == "teachers" for k, v in (w.digest or {}).items()
-        }
-        changes["teachers"] = diff(_teacher_digest(old), staff)
+        changes["teachers"] = diff(digests(PREVIOUS + "teachers"), digests("teachers"))
     old_csv = f"files/institution_codes/学校机构代码_{old.period}01.csv"
     codes = write_institutions(new, folder)
     written.append(codes)

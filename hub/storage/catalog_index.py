@@ -152,21 +152,34 @@ def search_rows(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[int, list[CatalogSearchRow]]:
-    """(total matches, one page of rows) of ``version``."""
+    """(total matches, one page of rows) of ``version``.
+
+    SQLite counts, then walks the code index until the page is full (cheap either way). On
+    PostgreSQL a text search computes its candidate set once, with the total as a window count,
+    rather than twice (count, then page).
+    """
     dialect = session.get_bind().dialect.name
     where, params = _conditions(dialect, version, filters, q)
+    column_, descending = SORTS[sort]
+    order = col(getattr(CatalogSearchRow, column_))
+    ordering = (order.desc() if descending else order, col(CatalogSearchRow.code))
+    if dialect == "postgresql" and terms_of(q) and limit > 0:
+        windowed = (
+            select(CatalogSearchRow, func.count().over().label("total"))
+            .where(and_(*where))
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
+        )
+        found = session.execute(windowed, params).all()
+        if found or offset == 0:
+            return (int(found[0][1]) if found else 0), [r[0] for r in found]
     count = select(func.count()).select_from(CatalogSearchRow).where(and_(*where))
     total = int(session.execute(count, params).scalar_one())
     if total == 0 or limit == 0:
         return total, []
-    column_, descending = SORTS[sort]
-    order = col(getattr(CatalogSearchRow, column_))
     page = (
-        select(CatalogSearchRow)
-        .where(and_(*where))
-        .order_by(order.desc() if descending else order, col(CatalogSearchRow.code))
-        .limit(limit)
-        .offset(offset)
+        select(CatalogSearchRow).where(and_(*where)).order_by(*ordering).limit(limit).offset(offset)
     )
     return total, list(session.execute(page, params).scalars().all())
 

@@ -8,7 +8,6 @@ of that pull and of a second one right after it, for the many tests that only re
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -165,27 +164,3 @@ def pulled(
         engine.dispose()
         for _ in databases:  # drop the database
             pass
-
-
-def statistics_header_broken(folder: Path) -> bool:
-    """Known synth bug: its two-line statistics header loses every label but the first
-    (XlsxWriter constant_memory flushes the top header row before the merges fill it)."""
-    from python_calamine import CalamineWorkbook
-
-    files = sorted((folder / "files" / "statistics").glob("*.xlsx"))
-    if not files:
-        return False
-    workbook = CalamineWorkbook.from_path(str(files[0]))
-    rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)[:3]
-    return not any("年级" in [str(v) for v in row] for row in rows)
-
-
-def xfail_if_synth_statistics_broken(province: Province, connector: str) -> None:
-    if connector == "statistics" and statistics_header_broken(province.folder):
-        pytest.xfail("synth writes the statistics header without its labels (reported)")
-
-
-def env_without_kill() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("EDUHUB_TEST_KILL_AT", None)
-    return env

@@ -45,7 +45,7 @@ def simulator(folder: Path, config: SimulatorConfig) -> Iterator[tuple[int, Any]
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     try:
-        yield port, app.state
+        yield port, app.state  # type: ignore[attr-defined]
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from connectors.config import SourceConfig
 from connectors.student_aid import StudentAid
@@ -25,7 +26,7 @@ class SmallBatches(StudentAid):
     batch_rows = 2
 
 
-def read_ids(config: SourceConfig, state: dict) -> tuple[list[list[str]], dict]:
+def read_ids(config: SourceConfig, state: dict[str, Any]) -> tuple[list[list[str]], Any]:
     batches = list(SmallBatches().read(HOUSEHOLDS, config, state, full_refresh=False, loaded=set()))
     ids = [[r.raw["id"] for r in b.records] + [f"-{t[0]}" for t in b.tombstones] for b in batches]
     return ids, batches[-1].state if batches else state

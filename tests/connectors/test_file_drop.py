@@ -4,6 +4,7 @@ rows, CSV encodings and truncated lines."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlsxwriter
@@ -21,12 +22,16 @@ BANDS = ["25人及以下", "26-30人"]
 
 
 def test_find_header_skips_title_rows() -> None:
-    rows = [["学籍名册 2026 年 9 月", "", ""], ["全国学籍号", "姓名", "性别"], ["G1", "张三", "1"]]
+    rows: list[list[Any]] = [
+        ["学籍名册 2026 年 9 月", "", ""],
+        ["全国学籍号", "姓名", "性别"],
+        ["G1", "张三", "1"],
+    ]
     assert find_header(rows, ["全国学籍号", "姓名", "性别"]) == (["全国学籍号", "姓名", "性别"], 2)
 
 
 def test_find_header_joins_two_line_merged_header() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["学校标识码", "年级", "班额分布", "", "专任教师数"],
         ["", "", "25人及以下", "26-30人", ""],
         ["2132070001", "一年级", 1, 2, 3],

@@ -40,7 +40,7 @@ def answers(*responses: Any) -> Handler:
         item = queue.pop(0)
         if isinstance(item, Exception):
             raise item
-        return item  # type: ignore[no-any-return]
+        return item
 
     return handler
 

@@ -13,7 +13,7 @@ from tests.connectors.conftest import Pulled
 def test_every_aid_payment_and_health_test_names_a_registry_pupil(pulled: Pulled) -> None:
     with pulled.engine.connect() as conn:
         for model in (AidPayment, HealthTest):
-            table = model.__table__  # type: ignore[attr-defined]
+            table = model.__table__  # type: ignore[union-attr]
             xjhs = set(conn.execute(select(table.c.xjh)).scalars())
             assert xjhs
             assert known_students(conn, xjhs) == xjhs

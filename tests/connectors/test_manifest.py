@@ -27,17 +27,14 @@ from schemas import (
 from schemas.codes import translate
 from schemas.identifiers import id_hash
 from tests.conftest import TEST_KEY
-from tests.connectors.conftest import Pulled, statistics_header_broken
+from tests.connectors.conftest import Pulled
 
 QUARANTINE = QuarantineRecord.__table__  # type: ignore[attr-defined]
 API_KEYS = {"/api/classes": "class_id", "/api/v2/tests": "xjh", "/api/ict/schools": "school_code"}
 
 
 def _dirty(pulled: Pulled, kind: str) -> list[dict[str, Any]]:
-    records = [d for d in pulled.province.manifest["dirty"] if d["kind"] == kind]
-    if statistics_header_broken(pulled.province.folder):
-        records = [d for d in records if d["source"] != "statistics"]
-    return records
+    return [d for d in pulled.province.manifest["dirty"] if d["kind"] == kind]
 
 
 def _unplanted(entries: list[dict[str, Any]]) -> set[str]:

@@ -37,14 +37,9 @@ from tests.connectors.conftest import Simulator, copy_province, pull_all, write_
 pytestmark = pytest.mark.slow
 
 Row = dict[str, Any]
-# Known synth deviations (reported to the lead), only ever "the manifest lists more":
-# - teachers: the next quarter's file writes 出生日期 as text where the first wrote a date
-#   cell, and the manifest diffs raw cells, so unchanged staff are listed as updated;
-# - physical_health: tests of pupils who arrive keep a back-dated updated_at, behind the
-#   cursor of the previous pull, so no cursor client can see them as new.
-SYNTH_DEVIATIONS = {("teachers", "updated", True), ("physical_health", "inserted", True)}
+
 # source → (tables, manifest key of a hub row, manifest key of a quarantined raw record)
-KEYS: dict[str, tuple[tuple[Any, ...], Callable[[Row], str], Callable[[Row], str]]] = {
+KEYS: dict[str, tuple[tuple[Any, ...], Callable[[Row], Any], Callable[[Row], Any]]] = {
     "student_registry": ((Student,), lambda r: r["xjh"], lambda raw: raw.get("全国学籍号", "")),
     "teachers": ((Teacher,), lambda r: r["teacher_no"], lambda raw: raw.get("教职工号", "")),
     "institution_codes": ((School,), lambda r: r["code"], lambda raw: raw.get("学校标识码", "")),
@@ -183,7 +178,4 @@ def test_next_period_pull_changes_exactly_what_the_manifest_lists(
             problems.append(
                 (kind, len(want), len(got), sorted(want - got)[:4], sorted(got - want)[:4])
             )
-    known = [p for p in problems if (source, p[0], bool(p[3]) and not p[4]) in SYNTH_DEVIATIONS]
-    assert problems == known, problems
-    if known:
-        pytest.xfail(f"synth lists as changed what did not change (reported): {known}")
+    assert not problems, problems

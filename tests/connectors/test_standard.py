@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from connectors.registry import connectors, names
 from schemas.quarantine import QuarantineRecord
 from schemas.runs import ConnectorRun
-from tests.connectors.conftest import Pulled, xfail_if_synth_statistics_broken
+from tests.connectors.conftest import Pulled
 
 RUNS = ConnectorRun.__table__  # type: ignore[attr-defined]
 QUARANTINE = QuarantineRecord.__table__  # type: ignore[attr-defined]
@@ -24,7 +24,6 @@ def standard_suite(name: str) -> type:
         connector = name
 
         def test_pull_loads_records(self, pulled: Pulled) -> None:
-            xfail_if_synth_statistics_broken(pulled.province, self.connector)
             report = pulled.first[self.connector]
             assert report.status == "ok"
             assert report.counts.inserted > 0

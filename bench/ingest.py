@@ -104,6 +104,15 @@ def database(backend: str, work: Path) -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
+def drop(url: str) -> None:
+    """Remove the benchmark's PostgreSQL database (SQLite files stay in --dir)."""
+    if not url.startswith("postgresql"):
+        return
+    admin = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
 def runs_since(url: str, after: int) -> list[dict[str, Any]]:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     table = ConnectorRun.__table__  # type: ignore[attr-defined]
@@ -133,10 +142,13 @@ def bench_backend(backend: str, province: Path, base: Path, parse_rate: float) -
     shutil.copytree(province, work / "province")
     url = database(backend, work)
     env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
-    sh(eduhub("init"), env)
-    full_s, full_rss, full_runs = pull(url, work / "province")
-    sh(eduhub("synth", "--next-period", str(work / "province"), "--workers", "2"))
-    inc_s, inc_rss, inc_runs = pull(url, work / "province")
+    try:
+        sh(eduhub("init"), env)
+        full_s, full_rss, full_runs = pull(url, work / "province")
+        sh(eduhub("synth", "--next-period", str(work / "province"), "--workers", "2"))
+        inc_s, inc_rss, inc_runs = pull(url, work / "province")
+    finally:
+        drop(url)
     records = sum(r["counts"]["read"] for r in full_runs)
     file_records = sum(r["counts"]["read"] for r in full_runs if r["connector"] in FILE_SOURCES)
     file_seconds = sum(r["counts"]["seconds"] for r in full_runs if r["connector"] in FILE_SOURCES)

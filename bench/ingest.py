@@ -31,8 +31,13 @@ from connectors.transports.file_drop import sniff_encoding
 from schemas.runs import ConnectorRun
 
 ROOT = Path(__file__).resolve().parents[1]
-FILE_SOURCES = ("institution_codes", "student_registry", "teachers", "statistics")
-FILE_SOURCES += ("graduate_employment",)
+FILE_SOURCES = (
+    "institution_codes",
+    "student_registry",
+    "teachers",
+    "statistics",
+    "graduate_employment",
+)
 KEY = "bench-id-hash-key"
 
 
@@ -99,8 +104,8 @@ def database(backend: str, work: Path) -> str:
     admin = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
     name = f"eduhub_bench_{os.getpid()}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
@@ -110,7 +115,7 @@ def drop(url: str) -> None:
         return
     admin = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')  # type: ignore[arg-type]
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def runs_since(url: str, after: int) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ are stored as the API will return them, dirt included (a height sent as the stri
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,7 @@ def planted_health(province: Province) -> Iterator[tuple[list[Row], list[Dirty]]
         yield _plant_table("health_tests", health_rows(province, county), spec, rng)
 
 
-def write_api_db(path: Path, tables: Mapping[str, Iterable[Row]]) -> None:
+def write_api_db(path: Path, tables: Mapping[str, Iterable[Sequence[Any]]]) -> None:
     if path.exists():
         path.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)

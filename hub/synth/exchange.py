@@ -7,6 +7,7 @@ too. Every row carries ``update_time`` and ``is_deleted`` so connectors can pull
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -174,7 +175,9 @@ def period_end(period: str) -> date:
     return first_next - timedelta(days=1)
 
 
-def write_exchange(path: Path, payments: list[Row], households: list[Row]) -> None:
+def write_exchange(
+    path: Path, payments: Sequence[Sequence[Any]], households: Sequence[Sequence[Any]]
+) -> None:
     """A fresh SQLite file, written in one transaction so its bytes depend on the rows only."""
     if path.exists():
         path.unlink()

@@ -11,7 +11,7 @@ manifest is the diff of the two snapshots per source, keyed by each source's nat
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -232,7 +232,7 @@ def api_stamp(period: str) -> Callable[[int], str]:
 
 
 def merge_table(
-    old: list[tuple[Any, ...]],
+    old: Iterable[Sequence[Any]],
     new: list[Row],
     *,
     key: int,
@@ -241,22 +241,23 @@ def merge_table(
     keep_own_stamp: bool = False,
     deleted_col: int | None = None,
     delete: frozenset[str] = frozenset(),
-) -> tuple[list[Row], Changes, set[str]]:
+) -> tuple[list[Sequence[Any]], Changes, set[str]]:
     """The table after one period: unchanged rows keep their stamp, changed ones get a new one.
 
     Rows missing from ``new`` stay as they were (history is not rewritten); ids in ``delete`` are
     soft-deleted. Returns the rows (sorted by key), the changes and the keys kept unchanged
     because they were missing from ``new``.
     """
-    old_by = {str(row[key]): list(row) for row in old}
-    new_by = {str(row[key]): list(row) for row in new}
+    # No copies: a province's worth of rows is large; a row is copied only when it changes.
+    old_by = {str(row[key]): row for row in old}
+    new_by = {str(row[key]): row for row in new}
     changes: Changes = {"inserted": [], "updated": [], "deleted": []}
     kept_missing: set[str] = set()
 
-    def body(row: list[Any]) -> list[Any]:
+    def body(row: Sequence[Any]) -> list[Any]:
         return [v for c, v in enumerate(row) if c != stamp_col]
 
-    merged: list[Row] = []
+    merged: list[Sequence[Any]] = []
     counter = 0
     for k in sorted(set(old_by) | set(new_by)):
         before, after = old_by.get(k), new_by.get(k)
@@ -294,6 +295,15 @@ def merge_table(
             kept_missing.discard(k)
         merged.append(row)
     return merged, changes, kept_missing
+
+
+def _rows(path: Path, table: str, order: str) -> Iterator[tuple[Any, ...]]:
+    """Rows one by one (the connection stays open while the caller iterates)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        yield from conn.execute(f"SELECT * FROM {table} ORDER BY {order}")
+    finally:
+        conn.close()
 
 
 def _read(path: Path, table: str, order: str) -> list[tuple[Any, ...]]:
@@ -413,7 +423,7 @@ def _advance_exchange(
     payments, households, planted = exchange.exchange_contents(new)
     rng = np.random.default_rng([new.plan.seed, 61, new.step])
     stamp = db_stamp(new.period)
-    tables: dict[str, list[Row]] = {}
+    tables: dict[str, list[Sequence[Any]]] = {}
     total: Changes = {"inserted": [], "updated": [], "deleted": []}
     carried: list[dict[str, Any]] = []
     for table, rows in (("xszz_ffmx", payments), ("jdlk_pkh", households)):
@@ -454,15 +464,16 @@ def _advance_api(
     for rows, found in apidata.planted_health(new):
         tables["health_tests"] += rows
         planted += found
-    out: dict[str, list[Row]] = {}
+    out: dict[str, list[Sequence[Any]]] = {}
     carried: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
     for table, columns in apidata.TABLES.items():
-        before = [row[1:] for row in _read(path, table, "seq")]
+        before: Iterable[Sequence[Any]] = (row[1:] for row in _rows(path, table, "seq"))
         key = columns.index(apidata.KEYS[table])
         kept: set[str] = set()
         if table == "ict_schools":  # a quarter's survey replaces the previous one
-            merged = tables[table]
+            before = list(before)
+            merged: list[Sequence[Any]] = list(tables[table])
             ch = diff(
                 {str(r[key]): repr(list(r)) for r in before},
                 {str(r[key]): repr(list(r)) for r in merged},
@@ -477,11 +488,14 @@ def _advance_api(
                 keep_own_stamp=table == "health_tests",
             )
         out[table] = merged
+        tables[table] = []
         source = apidata.SOURCES[table]
         changes[source] = ch
         counts[source] = {"files": 0, "records": len(merged)}
         carried += _carried(old_dirty, source, kept)
-    apidata.write_api_db(path, out)
+    fresh = path.with_name(path.name + ".new")
+    apidata.write_api_db(fresh, out)
+    fresh.replace(path)
     return [d.as_json() for d in planted] + carried, counts
 
 

@@ -42,7 +42,7 @@ from hub.synth.population import Province, build_province
 from hub.synth.statistics import write_statistics
 
 _JOB: dict[str, Any] = {}
-PREVIOUS = "previous:"  # source prefix of the fingerprints of last month's snapshots
+PREVIOUS = "previous:"  # source prefix of the per-file diffs against last month's snapshots
 
 
 @dataclass
@@ -63,6 +63,8 @@ def _run(task: tuple[str, str]) -> list[Written]:
         done = []
         if len(province.pupils[arg]):
             done.append(write_registry(province, county, out, digest=digest))
+        if _JOB["previous"] is not None:
+            done.append(_registry_changes(_JOB["previous"], arg, done))
         if _JOB["statistics"]:
             stats = write_statistics(province, county, out)
             if stats is not None:
@@ -71,24 +73,13 @@ def _run(task: tuple[str, str]) -> list[Written]:
     if kind == "city":
         if not any(len(t) for a, t in province.teachers.items() if a[:4] == arg[:4]):
             return []
-        return [write_teachers(province, arg, out, digest=digest)]
+        written = write_teachers(province, arg, out, digest=digest)
+        if _JOB["previous"] is not None:
+            return [written, _teacher_changes(_JOB["previous"], arg, written)]
+        return [written]
     if kind == "university":
         uni = next(u for u in province.universities if u.code == arg)
         return [write_graduates(province, uni, out, _JOB["graduates"][arg])]
-    if kind == "previous_county":  # --next-period: last month's snapshot, as keys and rows
-        old: Province = _JOB["previous"]
-        if not len(old.pupils[arg]):
-            return []
-        _, sheet, _ = registry_file(old, old.plan.county(arg))
-        return [
-            Written(PREVIOUS + "student_registry", "", 0, [], {}, fingerprint(list(sheet.rows), 0))
-        ]
-    if kind == "previous_city":
-        old = _JOB["previous"]
-        if not any(len(t) for a, t in old.teachers.items() if a[:4] == arg[:4]):
-            return []
-        _, sheet, _, _ = teacher_file(old, arg)
-        return [Written(PREVIOUS + "teachers", "", 0, [], {}, fingerprint(list(sheet.rows), 0))]
     if kind == "institutions":
         return [write_institutions(province, out)]
     if kind == "exchange":
@@ -96,6 +87,37 @@ def _run(task: tuple[str, str]) -> list[Written]:
     if kind == "api":
         return write_api_data(province, out)
     raise ValueError(kind)  # pragma: no cover
+
+
+def _diff(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
+    return {
+        "inserted": sorted(set(new) - set(old)),
+        "updated": sorted(k for k in set(new) & set(old) if new[k] != old[k]),
+        "deleted": sorted(set(old) - set(new)),
+    }
+
+
+def _registry_changes(old: Province, adcode: str, done: list[Written]) -> Written:
+    """This county's snapshot diff, computed here so only key lists go back to the parent."""
+    before: dict[str, str] = {}
+    if len(old.pupils[adcode]):
+        _, sheet, _ = registry_file(old, old.plan.county(adcode))
+        before = fingerprint(list(sheet.rows), 0)
+    now: dict[str, str] = {}
+    for w in done:
+        if w.source == "student_registry":
+            now, w.digest = w.digest or {}, None
+    return Written(PREVIOUS + "student_registry", "", 0, [], {}, changes=_diff(before, now))
+
+
+def _teacher_changes(old: Province, city: str, written: Written) -> Written:
+    before: dict[str, str] = {}
+    if any(len(t) for a, t in old.teachers.items() if a[:4] == city[:4]):
+        _, sheet, _, _ = teacher_file(old, city)
+        before = fingerprint(list(sheet.rows), 0)
+    changes = _diff(before, written.digest or {})
+    written.digest = None
+    return Written(PREVIOUS + "teachers", "", 0, [], {}, changes=changes)
 
 
 def write_exchange_db(province: Province, out: Path) -> Written:

@@ -65,6 +65,7 @@ class Written:
     dirty: list[Dirty]
     layout: dict[str, Any]
     digest: dict[str, str] | None = None  # key -> row fingerprint, for --next-period diffs
+    changes: dict[str, list[str]] | None = None  # --next-period: this file vs last month's
 
 
 def period_stamp(period: str) -> datetime:

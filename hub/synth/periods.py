@@ -207,6 +207,21 @@ def diff(old: dict[str, str], new: dict[str, str]) -> Changes:
     }
 
 
+def _combine(done: list[Any], source: str) -> Changes:
+    """Province-wide changes from per-file diffs: a key deleted in one county and inserted in
+    another (a pupil who moved) is one updated record."""
+    total: dict[str, set[str]] = {"inserted": set(), "updated": set(), "deleted": set()}
+    for w in done:
+        if w.source == source and w.changes:
+            for kind, keys in w.changes.items():
+                total[kind].update(keys)
+    moved = total["inserted"] & total["deleted"]
+    total["updated"] |= moved
+    total["inserted"] -= moved
+    total["deleted"] -= moved
+    return {kind: sorted(keys) for kind, keys in total.items()}
+
+
 def _csv_digest(folder: Path, rel: str) -> dict[str, str]:
     """Institution codes as written (the truncated last line included), keyed by school code."""
     text = (folder / rel).read_bytes().decode("gb18030")
@@ -326,10 +341,7 @@ def advance(
     new_quarter = quarter_of(new.period) != quarter_of(old.period)
     if new_quarter:
         tasks += [("city", city) for city, _ in new.plan.cities]
-    # Last month's snapshots are rebuilt in the same pool, to diff against the new ones.
-    tasks += [("previous_county", c.adcode) for c in old.plan.counties]
-    if new_quarter:
-        tasks += [("previous_city", city) for city, _ in old.plan.cities]
+    # Each worker rebuilds last month's snapshot of its county or city and sends back the diff.
     done = run_tasks(
         new,
         folder,
@@ -340,15 +352,9 @@ def advance(
         previous=old,
     )
     written = [w for w in done if not w.source.startswith(PREVIOUS)]
-
-    def digests(source: str) -> dict[str, str]:
-        return {k: v for w in done if w.source == source for k, v in (w.digest or {}).items()}
-
-    changes["student_registry"] = diff(
-        digests(PREVIOUS + "student_registry"), digests("student_registry")
-    )
+    changes["student_registry"] = _combine(done, PREVIOUS + "student_registry")
     if new_quarter:
-        changes["teachers"] = diff(digests(PREVIOUS + "teachers"), digests("teachers"))
+        changes["teachers"] = _combine(done, PREVIOUS + "teachers")
     old_csv = f"files/institution_codes/学校机构代码_{old.period}01.csv"
     codes = write_institutions(new, folder)
     written.append(codes)

@@ -57,8 +57,8 @@ class Settings(BaseSettings):
 
     token_key: SecretStr = Field(
         default=SecretStr(DEV_TOKEN_KEY),
-        description="HS256 key that signs the exchange's access tokens (JWT). Set it in production; "
-        "changing it invalidates every token issued.",
+        description="HS256 key that signs the exchange's access tokens (JWT). Set it in "
+        "production; changing it invalidates every token issued.",
     )
     token_ttl_seconds: int = Field(
         default=900, ge=30, le=86400, description="Lifetime of an access token in seconds."

@@ -312,6 +312,55 @@ def merge_table(
     return merged, changes, kept_missing
 
 
+def merge_sorted(
+    old: Iterator[Sequence[Any]],
+    new: list[Row],
+    *,
+    key: int,
+    stamp_col: int,
+    stamp: Callable[[int], str],
+    changes: Changes,
+    kept_missing: set[str],
+) -> Iterator[Sequence[Any]]:
+    """``merge_table`` for a big table as a stream: both sides sorted by key, rows yielded in key
+    order straight into the new database (health tests: keeps a province out of memory).
+
+    Inserted rows keep their own stamp when it falls in this period (new tests are dated).
+    """
+    new.sort(key=lambda r: str(r[key]))
+    counter = 0
+    before = next(old, None)
+    i = 0
+    while before is not None or i < len(new):
+        old_key = str(before[key]) if before is not None else None
+        new_key = str(new[i][key]) if i < len(new) else None
+        if before is not None and (new_key is None or (old_key is not None and old_key < new_key)):
+            kept_missing.add(str(old_key))
+            yield before
+            before = next(old, None)
+            continue
+        row = new[i]
+        i += 1
+        if before is None or (old_key is not None and new_key is not None and new_key < old_key):
+            changes["inserted"].append(str(new_key))
+            if str(row[stamp_col]) < stamp(0):
+                row[stamp_col] = stamp(counter)
+                counter += 1
+            yield row
+            continue
+        same = [v for c, v in enumerate(before) if c != stamp_col] == [
+            v for c, v in enumerate(row) if c != stamp_col
+        ]
+        if same:
+            yield before
+        else:
+            changes["updated"].append(str(new_key))
+            row[stamp_col] = stamp(counter)
+            counter += 1
+            yield row
+        before = next(old, None)
+
+
 def _rows(path: Path, table: str, order: str) -> Iterator[tuple[Any, ...]]:
     """Rows one by one (the connection stays open while the caller iterates)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -409,6 +458,12 @@ def _port_of(folder: Path) -> int:
     return int(json.loads((folder / "api" / "simulator.json").read_text(encoding="utf-8"))["port"])
 
 
+def _counted(rows: Iterable[Sequence[Any]], count: dict[str, int]) -> Iterator[Sequence[Any]]:
+    for row in rows:
+        count["records"] += 1
+        yield row
+
+
 def _carried(old_dirty: list[dict[str, Any]], source: str, keys: set[str]) -> list[dict[str, Any]]:
     out = []
     for d in old_dirty:
@@ -470,38 +525,50 @@ def _advance_api(
     for rows, found in apidata.planted_health(new):
         tables["health_tests"] += rows
         planted += found
-    out: dict[str, list[Sequence[Any]]] = {}
+    out: dict[str, Iterable[Sequence[Any]]] = {}
     carried: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
+    kept_by: dict[str, set[str]] = {}
     for table, columns in apidata.TABLES.items():
         before: Iterable[Sequence[Any]] = (row[1:] for row in _rows(path, table, "seq"))
         key = columns.index(apidata.KEYS[table])
+        source = apidata.SOURCES[table]
         kept: set[str] = set()
-        if table == "ict_schools":  # a quarter's survey replaces the previous one
+        kept_by[source] = kept
+        if table == "health_tests":  # big: streamed, merged by key while the new file is written
+            ch: Changes = {"inserted": [], "updated": [], "deleted": []}
+            by_key = (row[1:] for row in _rows(path, table, columns[key]))
+            out[table] = _counted(
+                merge_sorted(by_key, tables[table], key=key, stamp_col=len(columns) - 1,
+                             stamp=api_stamp(new.period), changes=ch, kept_missing=kept),
+                counts.setdefault(source, {"files": 0, "records": 0}),
+            )  # fmt: skip
+        elif table == "ict_schools":  # a quarter's survey replaces the previous one
             before = list(before)
             merged: list[Sequence[Any]] = list(tables[table])
             ch = diff(
                 {str(r[key]): repr(list(r)) for r in before},
                 {str(r[key]): repr(list(r)) for r in merged},
             )
+            out[table] = merged
+            counts[source] = {"files": 0, "records": len(merged)}
         else:
-            merged, ch, kept = merge_table(
+            merged, ch, kept_rows = merge_table(
                 before,
                 tables[table],
                 key=key,
                 stamp_col=len(columns) - 1,
                 stamp=api_stamp(new.period),
-                keep_own_stamp=table == "health_tests",
             )
-        out[table] = merged
-        tables[table] = []
-        source = apidata.SOURCES[table]
+            kept |= kept_rows
+            out[table] = merged
+            counts[source] = {"files": 0, "records": len(merged)}
         changes[source] = ch
-        counts[source] = {"files": 0, "records": len(merged)}
-        carried += _carried(old_dirty, source, kept)
     fresh = path.with_name(path.name + ".new")
     apidata.write_api_db(fresh, out)
     fresh.replace(path)
+    for source, kept in kept_by.items():
+        carried += _carried(old_dirty, source, kept)
     return [d.as_json() for d in planted] + carried, counts
 
 

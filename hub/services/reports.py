@@ -92,8 +92,13 @@ def _figure(
     return {"def": ind, "map": _png_uri(png), "chart": _bar_chart(cities, ind)}
 
 
-def report_context(*, session: Session, settings: Settings, period: str) -> dict[str, Any]:
-    """Everything the report template shows, for the reporting quarter ``period``."""
+def report_context(
+    *, session: Session, settings: Settings, period: str, draw: bool = True
+) -> dict[str, Any]:
+    """Everything the report template shows, for the reporting quarter ``period``.
+
+    ``draw=False`` leaves out the maps and charts (the slow part) when only figures are wanted.
+    """
     if not re.match(r"^\d{4}Q[1-4]$", period):
         raise Invalid(f"report period {period!r} must be a quarter like 2026Q3")
     summary, by_city, figures = [], [], []
@@ -108,7 +113,7 @@ def report_context(*, session: Session, settings: Settings, period: str) -> dict
                     session=session, indicator_id=ind.id, level="city", period=period
                 )
                 by_city.append({"def": ind, "values": values})
-            if ind.id in MAPPED and province.denominator:
+            if draw and ind.id in MAPPED and province.denominator:
                 figures.append(_figure(session, settings, ind, period, Path(tmp)))
     year = int(indicators.native_period(indicators.INDICATORS["classes_56_plus"], period))
     school_year = indicators.native_period(indicators.INDICATORS["aid_coverage"], period)

@@ -43,7 +43,9 @@ def test_oversized_ledger_lists_schools_with_56_plus(session: Session, province:
 def test_report_context_counts_the_aid_gap(
     session: Session, report_settings: Settings, province: Province
 ) -> None:
-    context = reports.report_context(session=session, settings=report_settings, period="2026Q3")
+    context = reports.report_context(
+        session=session, settings=report_settings, period="2026Q3", draw=False
+    )
     hashes = {h["child_id_hash"] for h in province.poor if not h.get("is_deleted")}
     paid = {
         a["xjh"] for a in province.aid if not a["is_deleted"] and a["school_year"] == "2026-2027"

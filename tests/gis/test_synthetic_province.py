@@ -108,3 +108,36 @@ def test_schools_layer_points_are_wgs84_in_jiangsu(loaded: Path, session: Sessio
     assert frame.crs.to_epsg() == 4326
     assert frame.geometry.x.between(116.3, 122.05).all()
     assert frame.geometry.y.between(30.7, 35.2).all()
+
+
+def _raw_class_bands(folder: Path, k12: set[str], year: int) -> dict[str, tuple[float, float]]:
+    """Per city: (classes of 56+, classes) from the raw 教育事业统计 workbooks of ``year``."""
+    from python_calamine import CalamineWorkbook
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    bad = {d["key"] for d in manifest["dirty"]
+           if d["source"] == "statistics" and d["kind"] == "fault"}  # fmt: skip
+    out: dict[str, list[float]] = {}
+    for path in sorted((folder / "files" / "statistics").glob(f"*_{year}.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        for sheet in book.sheet_names:
+            for row in book.get_sheet_by_name(sheet).to_python()[2:]:
+                code, grade = str(row[0]).strip(), str(row[1]).strip()
+                if not code or f"{code}/{grade}" in bad or code not in k12:
+                    continue
+                city = path.stem.split("_")[1][:4] + "00"
+                acc = out.setdefault(city, [0.0, 0.0])
+                acc[0] += sum(float(str(v).strip()) for v in row[11:14])
+                acc[1] += float(str(row[2]).strip())
+    return {c: (v[0], v[1]) for c, v in out.items()}
+
+
+def test_classes_56_plus_matches_raw_statistics_workbooks(loaded: Path, session: Session) -> None:
+    schools = session.exec(select(School)).all()
+    k12 = {s.code for s in schools if s.school_type[:2] in ("21", "31", "34")}
+    raw = _raw_class_bands(loaded, k12, 2026)
+    assert raw
+    values = indicators.compute(session=session, indicator_id="classes_56_plus", level="city",
+                                period="2026")  # fmt: skip
+    got = {v.adcode: (v.numerator, v.denominator) for v in values if v.denominator}
+    assert got == raw

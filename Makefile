@@ -26,6 +26,8 @@ demo: install
 	test -f $(DEMO_DIR)/province/manifest.json || $(BIN)/eduhub synth --scale $(DEMO_SCALE) --seed 1 \
 		--out $(DEMO_DIR)/province --api-port $(DEMO_SIM_PORT)
 	EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) $(BIN)/eduhub init
+	export EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db; \
+		$(BIN)/eduhub catalog list >/dev/null 2>&1 || $(BIN)/eduhub catalog publish --version 1.0
 	$(BIN)/eduhub synth serve $(DEMO_DIR)/province --port $(DEMO_SIM_PORT) & sim=$$!; \
 		trap 'kill $$sim' EXIT INT TERM; sleep 2; \
 		EDUHUB_DATABASE_URL=sqlite:///./$(DEMO_DIR)/eduhub.db EDUHUB_DATA_DIR=./$(DEMO_DIR) \

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from connectors.identity import CHUNK
 from connectors.streams import DELETED, Stream, source_key
+from schemas import scoping
 from schemas.base import utcnow
 from schemas.versioning import allocate_versions, content_hash
 
@@ -89,6 +90,17 @@ def _in_scope(
     cols = [table.c[k] for k in stream.key]
     rows = conn.execute(select(pk, table.c.content_hash, table.c.is_deleted, *cols).where(scope))
     return {tuple(r[3:]): Existing(r[0], r[1], bool(r[2])) for r in rows}
+
+
+def _note_scope(
+    conn: Connection, table: Table, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    """Rows these writes move out of a region, for the exchange's change feed (before the
+    UPDATE: the old locations are read from the table). See ``schemas.scoping``."""
+    if updates:
+        scoping.note_updates(conn, table, updates)
+    if inserts:
+        scoping.note_inserts(conn, table, inserts)
 
 
 def load_batch(
@@ -174,6 +186,7 @@ def load_batch(
         values["change_version"] = next(versions)
     for values in updates:
         values["change_version"] = next(versions)
+    _note_scope(conn, table, inserts, updates)
     if inserts:
         conn.execute(insert(table), inserts)
     if updates:

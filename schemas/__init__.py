@@ -10,6 +10,7 @@ from schemas.exchange import (
     AuditHead,
     Grant,
     Organisation,
+    ScopeMove,
     ShareRequest,
     SyncBookmark,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Region",
     "School",
     "SchoolClass",
+    "ScopeMove",
     "ShareRequest",
     "Student",
     "SyncBookmark",

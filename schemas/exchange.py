@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from schemas.base import utcnow
@@ -118,3 +118,20 @@ class SyncBookmark(SQLModel, table=True):
     dataset: str = Field(primary_key=True, max_length=30)
     since: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ScopeMove(SQLModel, table=True):
+    """A row that left a region (see ``schemas.scoping``): the change feed turns it into a
+    deletion for clients whose row scope holds ``old_region`` and no longer holds the row."""
+
+    __tablename__ = "scope_moves"
+    __table_args__ = (
+        Index("ix_scope_moves_table_name_change_version", "table_name", "change_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_name: str = Field(max_length=40)
+    row_pk: str = Field(max_length=40, description="primary key of the row, as text")
+    old_region: str = Field(max_length=6, description="adcode the row was located in")
+    change_version: int = Field(sa_type=BigInteger, description="the version of the move")
+    moved_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Column, Connection, Integer, event, select, update
+from sqlalchemy import BigInteger, Column, Connection, Integer, event, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
@@ -88,6 +88,40 @@ def _stamp_versions(session: Session, _context: Any, _instances: Any) -> None:
     ]
     if not touched:
         return
-    versions = allocate_versions(session.connection(), len(touched))
+    conn = session.connection()
+    versions = allocate_versions(conn, len(touched))
     for obj, version in zip(touched, versions, strict=True):
         obj.change_version = version
+    _note_scope(conn, session)
+
+
+def _note_scope(conn: Connection, session: Session) -> None:
+    """Rows this flush moves to another region, or whose dependents it brings into scope."""
+    from schemas import scoping  # scoping reserves versions through this module
+
+    updates: dict[Any, list[dict[str, Any]]] = {}
+    for obj in session.dirty:
+        table = getattr(type(obj), "__table__", None)
+        loc = scoping.LOCATORS.get(getattr(table, "name", ""))
+        if loc is None or not isinstance(obj, Tracked):
+            continue
+        state = inspect(obj)
+        if not state.attrs[loc.column].history.has_changes() or state.identity is None:
+            continue
+        (pk,) = state.identity
+        row = {
+            scoping.PK: pk,
+            loc.column: getattr(obj, loc.column),
+            "change_version": obj.change_version,
+        }
+        updates.setdefault(table, []).append(row)
+    for table, rows in updates.items():
+        scoping.note_updates(conn, table, rows)
+    inserts: dict[Any, list[dict[str, Any]]] = {}
+    for obj in session.new:
+        table = getattr(type(obj), "__table__", None)
+        keys = scoping.child_keys(getattr(table, "name", ""))
+        if isinstance(obj, Tracked) and keys:
+            inserts.setdefault(table, []).append({k: getattr(obj, k) for k in keys})
+    for table, rows in inserts.items():
+        scoping.note_inserts(conn, table, rows)

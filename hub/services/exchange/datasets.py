@@ -33,6 +33,7 @@ from catalog.loader import load_catalog
 from catalog.model import Entry, SharingType
 from hub.errors import ConfigError, NotFound
 from hub.settings import Settings
+from schemas import scoping
 from schemas.aid import AidPayment, PoorHousehold
 from schemas.outcomes import GraduateDestination, HealthTest
 from schemas.people import Student, Teacher
@@ -51,32 +52,27 @@ def _by_column(name: str) -> ScopeRule:
     return lambda src, adcodes: src.c[name].in_(list(adcodes))
 
 
-def _by_school(name: str = "school_code") -> ScopeRule:
-    def rule(src: FromClause, adcodes: Sequence[str]) -> ColumnElement[bool]:
-        schools = select(_schools.c.code).where(_schools.c.county_adcode.in_(list(adcodes)))
-        return src.c[name].in_(schools)
-
-    return rule
-
-
-def _by_student(src: FromClause, adcodes: Sequence[str]) -> ColumnElement[bool]:
-    schools = select(_schools.c.code).where(_schools.c.county_adcode.in_(list(adcodes)))
-    pupils = select(_students.c.xjh).where(_students.c.school_code.in_(schools))
-    return src.c.xjh.in_(pupils)
+def _located(table: Any) -> tuple[Any, ScopeRule]:
+    """A table located as ``schemas.scoping.LOCATORS`` declares (the chain the write paths
+    follow when they record rows leaving a region)."""
+    name = table.name
+    return table, lambda src, adcodes: scoping.in_regions(src, name, adcodes)
 
 
-# Backing entity -> (table, rule giving the rows of a set of regions) for 有条件 resources.
+# Backing entity -> (table, rule giving the rows of a set of regions) for 有条件 resources:
+# schools and poor households by county, graduate destinations by employer_adcode, classes,
+# pupils, staff and tests by their school's county, aid payments through the pupil's school.
 ENTITIES: dict[str, tuple[Any, ScopeRule]] = {
-    "schools": (_schools, _by_column("county_adcode")),
-    "classes": (SchoolClass.__table__, _by_school()),  # type: ignore[attr-defined]
-    "class_size_stats": (ClassSizeStat.__table__, _by_school()),  # type: ignore[attr-defined]
-    "ict_surveys": (IctSurvey.__table__, _by_school()),  # type: ignore[attr-defined]
-    "students": (_students, _by_school()),
-    "teachers": (Teacher.__table__, _by_school()),  # type: ignore[attr-defined]
-    "health_tests": (HealthTest.__table__, _by_school()),  # type: ignore[attr-defined]
-    "aid_payments": (AidPayment.__table__, _by_student),  # type: ignore[attr-defined]
-    "poor_households": (PoorHousehold.__table__, _by_column("county_adcode")),  # type: ignore[attr-defined]
-    "graduate_destinations": (GraduateDestination.__table__, _by_column("employer_adcode")),  # type: ignore[attr-defined]
+    "schools": _located(_schools),
+    "classes": _located(SchoolClass.__table__),  # type: ignore[attr-defined]
+    "class_size_stats": _located(ClassSizeStat.__table__),  # type: ignore[attr-defined]
+    "ict_surveys": _located(IctSurvey.__table__),  # type: ignore[attr-defined]
+    "students": _located(_students),
+    "teachers": _located(Teacher.__table__),  # type: ignore[attr-defined]
+    "health_tests": _located(HealthTest.__table__),  # type: ignore[attr-defined]
+    "aid_payments": _located(AidPayment.__table__),  # type: ignore[attr-defined]
+    "poor_households": _located(PoorHousehold.__table__),  # type: ignore[attr-defined]
+    "graduate_destinations": _located(GraduateDestination.__table__),  # type: ignore[attr-defined]
     "regions": (Region.__table__, _by_column("adcode")),  # type: ignore[attr-defined]
 }
 

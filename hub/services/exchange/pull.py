@@ -22,6 +22,7 @@ from hub.services.exchange.query import (
     encode_cursor,
     parse_query,
     select_changes,
+    select_moved_out,
     select_rows,
     split_row,
 )
@@ -82,29 +83,36 @@ def records(
 
 
 def changes(*, engine: Engine, plan: Plan, since: int, limit: int, request_id: str) -> Payload:
-    """Upserts and deletions after ``since`` in version order, and the version to ask next."""
+    """Upserts and deletions after ``since`` in version order, and the version to ask next.
+
+    Deletions are the row's own (soft delete) or, for a caller with a row scope, rows that moved
+    out of its regions (``scope_moves``): those carry only their key (``"record": null``,
+    ``"scope": "left"``). Only versions up to the committed counter read first are returned, so
+    both reads see the same commits and ``next`` never passes over one.
+    """
     ds = plan.dataset
     if not ds.versioned:
         raise Invalid(f"{ds.code} is not change-versioned: pull it with records or an export")
     if since < 0 or not 1 <= limit <= MAX_CHANGES:
         raise Invalid(f"since must be >= 0 and limit 1..{MAX_CHANGES}")
+    out: list[dict[str, Any]] = []
     with engine.connect() as conn:
         committed = current_version(conn)  # read first: every version <= it is committed
-        rows = conn.execute(select_changes(plan, since, limit)).mappings().all()
-    full = len(rows) == limit
-    out = []
-    for row in rows:
-        record, keys = split_row(row, ds.fields)
-        out.append(
-            {
-                "op": "delete" if row["__deleted"] else "upsert",
-                "version": row["__version"],
-                "key": keys,
-                "record": record,
-            }
-        )
-    last = rows[-1]["__version"] if rows else since
-    following = last if full else max(last, committed, since)
+        for row in conn.execute(select_changes(plan, since, committed, limit)).mappings():
+            record, keys = split_row(row, ds.fields)
+            op = "delete" if row["__deleted"] else "upsert"
+            out.append({"op": op, "version": row["__version"], "key": keys, "record": record})
+        moved = select_moved_out(plan, since, committed, limit)
+        if moved is not None:
+            for row in conn.execute(moved).mappings():
+                out.append(
+                    {"op": "delete", "version": row["__version"], "key": [row["__k0"]],
+                     "record": None, "scope": "left"}
+                )  # fmt: skip
+    out.sort(key=lambda change: int(change["version"]))
+    full = len(out) >= limit
+    out = out[:limit]
+    following = int(out[-1]["version"]) if full else max(committed, since)
     body = orjson.dumps(
         {"dataset": ds.code, "changes": out, "next": following, "more": full},
         default=_default,

@@ -15,11 +15,24 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
-from sqlalchemy import Boolean, ColumnElement, Select, and_, case, false, select, true, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    select,
+    true,
+    tuple_,
+)
 
 from hub.errors import Forbidden, Invalid
 from hub.services.exchange.access import Plan
 from hub.services.exchange.datasets import Dataset, mask_expression
+from schemas.exchange import ScopeMove
 
 OPERATORS = ("eq", "in", "gt", "gte", "lt", "lte")
 RESERVED = frozenset({"fields", "sort", "cursor", "limit", "since"})
@@ -239,19 +252,47 @@ def decode_cursor(value: str) -> tuple[Any, ...]:
     return tuple(data)
 
 
-def select_changes(plan: Plan, since: int, limit: int) -> Select[Any]:
-    """Rows changed after ``since`` in version order, deletions included, same restriction."""
+def select_changes(plan: Plan, since: int, upto: int, limit: int) -> Select[Any]:
+    """Rows changed in (``since``, ``upto``] in version order, deletions included, same
+    restriction. ``upto`` is a committed version: every version up to it is visible to this and
+    the next statement alike (PostgreSQL reads each statement in a new snapshot)."""
     ds = plan.dataset
+    version = ds.column("change_version")
     return (
         select(
             *output_columns(plan, ds.fields),
             *[ds.column(k).label(f"__k{i}") for i, k in enumerate(ds.key)],
-            ds.column("change_version").label("__version"),
+            version.label("__version"),
             ds.column("is_deleted").label("__deleted"),
         )
         .where(authorisation_predicate(plan, include_deleted=True))
-        .where(ds.column("change_version") > since)
-        .order_by(ds.column("change_version"))
+        .where(version > since, version <= upto)
+        .order_by(version)
+        .limit(limit)
+    )
+
+
+def select_moved_out(plan: Plan, since: int, upto: int, limit: int) -> Select[Any] | None:
+    """Rows that left the plan's regions in (``since``, ``upto``] and are still outside them:
+    their key and the version of the move, nothing else (where they went is not the caller's).
+    None when the plan has no row scope."""
+    ds = plan.dataset
+    if plan.regions is None or ds.scope is None or not ds.versioned or len(ds.key) != 1:
+        return None
+    moves = ScopeMove.__table__  # type: ignore[attr-defined]
+    pk = ds.column(ds.key[0])
+    row_pk = moves.c.row_pk if isinstance(pk.type, String) else cast(moves.c.row_pk, pk.type)
+    still_in = select(pk).where(pk == row_pk, ds.scope(ds.source, plan.regions))
+    return (
+        select(row_pk.label("__k0"), moves.c.change_version.label("__version"))
+        .where(
+            moves.c.table_name == ds.source.name,  # type: ignore[attr-defined]
+            moves.c.change_version > since,
+            moves.c.change_version <= upto,
+            moves.c.old_region.in_(list(plan.regions)),
+            ~still_in.exists(),
+        )
+        .order_by(moves.c.change_version)
         .limit(limit)
     )
 

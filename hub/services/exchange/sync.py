@@ -14,12 +14,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hub.errors import EduhubError, Invalid
 from hub.services.exchange.datasets import Dataset, datasets
 from hub.services.exchange.query import coerce
 from hub.settings import Settings
+from schemas import scoping
 from schemas.base import utcnow
 from schemas.exchange import SyncBookmark
 from schemas.versioning import allocate_versions
@@ -71,22 +72,51 @@ def _save_bookmark(conn: Connection, source: str, code: str, since: int) -> None
 
 
 def _apply(conn: Connection, ds: Dataset, source: str, changes: list[dict[str, Any]]) -> None:
+    """Write one page: upserts and deletions as served; a row that left this city's scope
+    (``record`` null) is marked deleted if the mirror holds it, and never inserted."""
     table: Any = ds.source
+    (pk_name,) = ds.key  # every versioned dataset has a one-column primary key
+    pk = table.c[pk_name]
+    keys = [coerce(pk, change["key"][0]) for change in changes]
+    held: set[Any] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        held.update(conn.execute(select(pk).where(pk.in_(chunk))).scalars())
     versions = allocate_versions(conn, len(changes))
-    for change, version in zip(changes, versions, strict=True):
-        values = {name: coerce(table.c[name], v) for name, v in change["record"].items()}
-        for name, v in zip(ds.key, change["key"], strict=True):
-            values[name] = coerce(table.c[name], v)
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for change, key, version in zip(changes, keys, versions, strict=True):
+        record = change.get("record")
+        if record is None:  # left the scope: only the key came
+            if key in held:
+                updates.append(
+                    {"_pk": key, "is_deleted": True, "change_version": version, "last_seen": now}
+                )
+            continue
+        values = {name: coerce(table.c[name], v) for name, v in record.items()}
         values.update(
-            source_system="sync",
-            source_key=":".join(str(k) for k in change["key"]),
-            is_deleted=change["op"] == "delete",
-            change_version=version,
-            last_seen=utcnow(),
+            {
+                pk_name: key,
+                "source_system": "sync",
+                "source_key": ":".join(str(k) for k in change["key"]),
+                "is_deleted": change["op"] == "delete",
+                "change_version": version,
+                "last_seen": now,
+            }
         )
-        where = [table.c[k] == values[k] for k in ds.key]
-        if not conn.execute(update(table).where(*where).values(**values)).rowcount:
-            conn.execute(insert(table).values(**values))
+        if key in held:
+            updates.append({"_pk": key, **values})
+        else:
+            inserts.append(values)
+    # the mirror is a hub too: rows moving between its own regions are recorded likewise
+    scoping.note_updates(conn, table, updates)
+    scoping.note_inserts(conn, table, inserts)
+    for values in updates:  # one statement per row: the rows of a page set different columns
+        row = {k: v for k, v in values.items() if k != "_pk"}
+        conn.execute(update(table).where(pk == values["_pk"]).values(**row))
+    if inserts:
+        conn.execute(insert(table), inserts)
 
 
 def sync(
@@ -132,19 +162,34 @@ def _sync(
             and (not only or item["code"] in only or item["id"] in only)
         ]  # fmt: skip
         wanted.sort(key=lambda d: (d.id not in FIRST, d.code))
-        for ds in wanted:
-            if not ds.versioned:
-                report.skipped[ds.code] = "not change-versioned"
-                continue
-            try:
-                report.applied[ds.code] = _pull(
-                    engine, http, headers, source, ds, page_size, progress
-                )
-            except SQLAlchemyError as exc:
-                # e.g. a masked NOT NULL column: this dataset cannot be mirrored, the rest can
-                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-                report.failed[ds.code] = f"cannot store what the hub serves: {reason}"
+        for ds in [d for d in wanted if not d.versioned]:
+            report.skipped[ds.code] = "not change-versioned"
+        todo = [d for d in wanted if d.versioned]
+        for _ in range(2):
+            retry: list[Dataset] = []
+            for ds in todo:
+                try:
+                    got = _pull(engine, http, headers, source, ds, page_size, progress)
+                except IntegrityError as exc:
+                    # a row whose parent (school) arrived at the province after this sync read
+                    # the parents' feed: read the parents again, then this dataset once more
+                    retry.append(ds)
+                    report.failed[ds.code] = _failure(exc)
+                except SQLAlchemyError as exc:
+                    # e.g. a masked NOT NULL column: this dataset cannot be mirrored, the rest can
+                    report.failed[ds.code] = _failure(exc)
+                else:
+                    report.applied[ds.code] = report.applied.get(ds.code, 0) + got
+                    report.failed.pop(ds.code, None)
+            if not retry:
+                break
+            todo = [d for d in wanted if d.versioned and d.id in FIRST and d not in retry] + retry
     return report
+
+
+def _failure(exc: SQLAlchemyError) -> str:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return f"cannot store what the hub serves: {reason}"
 
 
 def _pull(

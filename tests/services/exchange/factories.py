@@ -191,3 +191,44 @@ def token_for(engine: Engine, settings: Settings, org: str) -> str:
         return clients.issue_token(
             session=session, settings=settings, client_id=client_id, client_secret=secret
         ).access_token
+
+
+def grant_dataset(
+    engine: Engine,
+    settings: Settings,
+    org: str,
+    dataset: str,
+    *,
+    clear: bool = True,
+    row_scope: list[str] | None = None,
+) -> tuple[str, str]:
+    """A client of ``org`` holding a grant on ``dataset`` (every personal field in clear, or
+    none), approved by a province client; returns the city client's id and secret."""
+    from hub.services.exchange import shares
+    from hub.services.exchange.datasets import get_dataset
+
+    client_id, secret = make_client(engine, org)
+    province_id, province_secret = make_client(engine, "320000")
+    with Session(engine) as session:
+
+        def caller(cid: str, sec: str) -> clients.Caller:
+            tok = clients.issue_token(
+                session=session, settings=settings, client_id=cid, client_secret=sec
+            )
+            return clients.authenticate(session=session, settings=settings, token=tok.access_token)
+
+        ds = get_dataset(settings, dataset)
+        req = shares.submit(
+            session=session, settings=settings, caller=caller(client_id, secret),
+            dataset=dataset, purpose="镜像", legal_basis="法",
+            fields=sorted(ds.personal) if clear else [],
+            period_start=date(2026, 1, 1), period_end=date(2099, 1, 1),
+        )  # fmt: skip
+        assert req.id is not None
+        shares.approve(
+            session=session,
+            caller=caller(province_id, province_secret),
+            request_id=req.id,
+            row_scope=row_scope,
+        )
+    return client_id, secret

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from connectors import loader, quarantine, runs, state
+from connectors import loader, quarantine, retry, runs, state
 from connectors.config import SourceConfig
 from connectors.runs import Counts
 from connectors.streams import Batch, Connector, Context, Reject, SourceRecord, Stream
@@ -228,7 +228,13 @@ def run_connector(
                 ctx = build_context(conn, province, id_key)
                 loaded = state.loaded_files(conn, connector.name, stream.name)
                 current = state.load_state(conn, connector.name).get(stream.name, {})
+                again = list(retry.batches(conn, connector, stream, ctx))
             totals = report.streams.setdefault(stream.name, Counts())
+            for batch in again:  # refused for a pupil the registry now holds
+                with engine.begin() as conn:
+                    counts = process_batch(conn, connector, stream, batch, ctx, run_id)
+                totals.add(counts)
+                report.counts.add(counts)
             snap: Snapshot | None = None
             for batch in connector.read(
                 stream, config, current, full_refresh=full_refresh, loaded=loaded

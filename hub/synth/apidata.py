@@ -20,7 +20,7 @@ from hub.synth.exchange import unknown_xjh
 from hub.synth.people import SCHOOL_YEAR, date_of, unit, xjh_of
 from hub.synth.population import Province, add_months
 from hub.synth.province import BASE_PERIOD
-from hub.synth.schools import unknown_school_code
+from hub.synth.schools import School, unknown_school_code
 from schemas import rules
 
 CLASS_COLUMNS = ("class_id", "school_code", "grade", "class_no", "head_count", "head_teacher_no",
@@ -45,6 +45,7 @@ SOURCES = {
 }
 KEYS = {"classes": "class_id", "health_tests": "xjh", "ict_schools": "school_code"}
 TESTED_AT_START, TESTED_PER_MONTH = 0.4, 0.2
+UNIVERSITY_WIRELESS_SHARE = 0.85
 
 
 def iso(day: date, hour: int = 10) -> str:
@@ -163,8 +164,19 @@ def ict_rows(province: Province) -> list[Row]:
                     f"{year}-{quarter_end[q]}",
                 ]
             )
+    rows += [_university_ict(s, seed, f"{year}-{quarter_end[q]}") for s in province.universities]
     rows.sort(key=lambda r: r[0])
     return rows
+
+
+def _university_ict(s: School, seed: int, reported: str) -> Row:
+    """A university's survey row: fast links, wireless full coverage for about 85% of them
+    (the plan's target is 90%), classrooms by size; learning spaces are a K-12 measure."""
+    u = unit(seed, 504, np.array([s.index * 8 + k for k in range(4)]))
+    wireless = "全覆盖" if u[0] < UNIVERSITY_WIRELESS_SHARE else "部分覆盖"
+    total = 120 + int(u[2] * 400)
+    return [s.code, [1000, 2000, 10000][int(u[1] * 3)], wireless, total,
+            round(total * (0.85 + 0.15 * u[3])), 0, 0, reported]  # fmt: skip
 
 
 def api_specs(rng: np.random.Generator, county_for_codes: Any) -> dict[str, Spec]:

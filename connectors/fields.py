@@ -267,6 +267,7 @@ def school(*, known: bool = True) -> Convert:
             raise Reject(rules.SCHOOL_UNKNOWN, f"{rules.message(rules.SCHOOL_UNKNOWN)}: {result}")
         return result
 
+    convert.checks_schools = known  # type: ignore[attr-defined]
     return convert
 
 

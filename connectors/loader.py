@@ -48,6 +48,7 @@ class LoadResult:
     unchanged: int = 0
     deleted: int = 0
     keys: set[Key] = field(default_factory=set)
+    hashes: dict[Key, str] = field(default_factory=dict)  # content hash of each loaded record
 
 
 def _table(stream: Stream) -> Table:
@@ -61,6 +62,11 @@ def _defaults(table: Table, columns: Sequence[str]) -> dict[str, Any]:
         arg = getattr(default, "arg", None)
         out[name] = arg if default is not None and not callable(arg) else None
     return out
+
+
+def lookup(conn: Connection, stream: Stream, keys: Iterable[Key]) -> dict[Key, Existing]:
+    """What the hub holds for these natural keys: surrogate key, content hash, deleted flag."""
+    return _lookup(conn, _table(stream), stream, keys)
 
 
 def _lookup(
@@ -207,4 +213,5 @@ def load_batch(
         )
     result.inserted, result.updated, result.deleted = len(inserts), len(updates), len(deletes)
     result.keys = batch_keys
+    result.hashes = {key: digest for key, _, digest, gone in prepared if not gone}
     return result

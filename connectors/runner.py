@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from connectors import loader, quarantine, retry, runs, state
+from connectors import digests, loader, quarantine, retry, runs, state
 from connectors.config import SourceConfig
 from connectors.runs import Counts
 from connectors.streams import Batch, Connector, Context, Reject, SourceRecord, Stream
@@ -90,6 +90,66 @@ class Snapshot:
     seen_raw: dict[str, Any] = field(default_factory=dict)
     seen: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     still_open: set[int] = field(default_factory=set)
+    # Row digests (connectors.digests): the partition's last snapshot, and this one so far.
+    fingerprint: str | None = None
+    prior: dict[bytes, digests.Prior] = field(default_factory=dict)
+    rows: dict[bytes, digests.Prior] = field(default_factory=dict)
+
+
+def _confirm_repeated(
+    conn: Connection,
+    stream: Stream,
+    ctx: Context,
+    repeated: list[tuple[SourceRecord, digests.Prior]],
+    good: list[tuple[SourceRecord, dict[str, Any]]],
+    refused: list[tuple[SourceRecord, Reject]],
+    snap: Snapshot,
+) -> dict[bytes, digests.Prior]:
+    """Rows the last snapshot held with the same raw values: unchanged if the hub still holds
+    what they loaded; any other is mapped like a new row (appended to ``good`` or ``refused``)."""
+    if not repeated:
+        return {}
+    held = loader.lookup(conn, stream, {p.key for _, p in repeated})
+    same: dict[bytes, digests.Prior] = {}
+    for rec, prior in repeated:
+        old = held.get(prior.key)
+        if old is not None and not old.deleted and old.hash[:16] == prior.content_hash:
+            same[rec.digest or b""] = prior
+            continue
+        del snap.seen[prior.key]
+        try:
+            mapped = stream.map(rec.raw, ctx)
+        except Reject as exc:
+            refused.append((rec, exc))
+            continue
+        key = stream.key_of(mapped)
+        if key in snap.seen:
+            school = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
+            refused.append((rec, _duplicate(snap.seen[key], school)))
+            continue
+        snap.seen[key] = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
+        good.append((rec, mapped))
+    return same
+
+
+def _remember_rows(
+    stream: Stream,
+    snap: Snapshot,
+    good: list[tuple[SourceRecord, dict[str, Any]]],
+    same: dict[bytes, digests.Prior],
+    hashes: dict[tuple[Any, ...], str],
+) -> None:
+    """Digests of this snapshot's loaded rows, for the partition's next snapshot."""
+    snap.rows.update(same)
+    for rec, mapped in good:
+        key = stream.key_of(mapped)
+        digest = hashes.get(key)
+        if rec.digest is None or digest is None:
+            continue
+        school = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
+        snap.rows[rec.digest] = digests.Prior(
+            key, digest[:16], school, digests.refs_of(stream, mapped)
+        )
 
 
 def process_batch(
@@ -105,6 +165,7 @@ def process_batch(
     snap = snapshot or Snapshot(batch.source)
     refused: list[tuple[SourceRecord, Reject]] = list(batch.rejects)
     good: list[tuple[SourceRecord, dict[str, Any]]] = []
+    repeated: list[tuple[SourceRecord, digests.Prior]] = []  # rows the last snapshot held
     for rec in batch.records:
         # A repeated row is a duplicate first, whatever else is wrong with it.
         raw_key = stream.raw_key(rec.raw)
@@ -118,6 +179,11 @@ def process_batch(
                 refused.append((rec, _duplicate(snap.seen_raw[raw_key], school)))
                 continue
             snap.seen_raw[raw_key] = school
+        prior = snap.prior.get(rec.digest) if rec.digest is not None and snap.prior else None
+        if prior is not None and prior.key not in snap.seen and digests.still_valid(prior, ctx):
+            snap.seen[prior.key] = prior.school
+            repeated.append((rec, prior))
+            continue
         try:
             mapped = stream.map(rec.raw, ctx)
         except Reject as exc:
@@ -130,6 +196,7 @@ def process_batch(
             continue
         snap.seen[key] = school
         good.append((rec, mapped))
+    same = _confirm_repeated(conn, stream, ctx, repeated, good, refused, snap)
     for check in stream.batch_checks:
         failed = check(conn, [m for _, m in good], ctx)
         if failed:
@@ -144,7 +211,8 @@ def process_batch(
         scope = stream.scope(batch.partition)
     raw_keys = [k for rec, _ in good if (k := stream.raw_key(rec.raw))]
     records = [m for _, m in good]
-    del good
+    if batch.complete:
+        snap.keys.update(p.key for p in same.values())
     result = loader.load_batch(
         conn,
         stream,
@@ -158,6 +226,9 @@ def process_batch(
     )
     if batch.complete and not batch.last:
         snap.keys.update(result.keys)
+    if snap.fingerprint is not None:
+        _remember_rows(stream, snap, good, same, result.hashes)
+    del good
     quarantined, still_open = quarantine.write(
         conn,
         run_id=run_id,
@@ -189,7 +260,7 @@ def process_batch(
         read=len(batch.records) + len(batch.rejects),
         inserted=result.inserted,
         updated=result.updated,
-        unchanged=result.unchanged,
+        unchanged=result.unchanged + len(same),
         deleted=result.deleted,
         quarantined=quarantined,
         bytes=batch.nbytes,
@@ -198,9 +269,34 @@ def process_batch(
     counts.reconcile(f"{connector.name}.{stream.name} {batch.source}")
     if batch.file is not None:
         state.remember_file(conn, connector.name, stream.name, batch.file, batch.file.rows, run_id)
+    if batch.last and snap.fingerprint is not None and batch.partition is not None:
+        digests.save(
+            conn, connector.name, stream.name, batch.partition, snap.fingerprint, snap.rows, run_id
+        )
     if batch.state is not None:
         state.save_state(conn, connector.name, stream.name, batch.state, run_id)
     return counts
+
+
+def _start_snapshot(
+    engine: Engine,
+    connector: Connector,
+    stream: Stream,
+    batch: Batch,
+    ctx: Context,
+    full_refresh: bool,
+) -> Snapshot:
+    """A new complete snapshot; with the partition's last one's row digests when they apply."""
+    snap = Snapshot(batch.group or "")
+    if batch.partition is None or not digests.skippable(stream):
+        return snap
+    snap.fingerprint = digests.fingerprint(connector, stream, ctx)
+    if not full_refresh:
+        with engine.connect() as conn:
+            snap.prior = digests.load(
+                conn, connector.name, stream.name, batch.partition, snap.fingerprint
+            )
+    return snap
 
 
 def run_connector(
@@ -223,6 +319,7 @@ def run_connector(
         if full_refresh:
             with engine.begin() as conn:
                 state.clear_state(conn, connector.name)
+                digests.clear(conn, connector.name)
         for stream in connector.streams:
             with engine.connect() as conn:
                 ctx = build_context(conn, province, id_key)
@@ -241,7 +338,7 @@ def run_connector(
             ):
                 checkpoint()
                 if batch.group is not None and (snap is None or snap.group != batch.group):
-                    snap = Snapshot(batch.group)
+                    snap = _start_snapshot(engine, connector, stream, batch, ctx, full_refresh)
                 with engine.begin() as conn:
                     counts = process_batch(conn, connector, stream, batch, ctx, run_id, snap)
                     checkpoint()

@@ -42,6 +42,7 @@ class SourceRecord(NamedTuple):
 
     raw: dict[str, Any]
     locator: dict[str, Any]
+    digest: bytes | None = None  # of the raw values, for snapshot skipping (connectors.digests)
 
 
 @dataclass
@@ -91,6 +92,13 @@ class Stream:
 
     def __post_init__(self) -> None:
         self.columns = business_fields(self.model)
+        # Model columns whose converter checks the hub's school register (see digests).
+        self.school_fields = tuple(
+            name
+            for fm in self.fields
+            if getattr(fm.convert, "checks_schools", False)
+            for name in (fm.target if isinstance(fm.target, tuple) else (fm.target,))
+        )
         self._plan = [
             (
                 fm.source if isinstance(fm.source, tuple) else None,

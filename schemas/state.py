@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from schemas.base import utcnow
@@ -44,3 +44,21 @@ class LoadedFile(SQLModel, table=True):
     rows: int = 0
     run_id: int | None = Field(default=None, foreign_key="connector_runs.id")
     loaded_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SnapshotDigest(SQLModel, table=True):
+    """What the last loaded snapshot of one partition held, row by row: each loaded row's raw
+    digest with its key, content hash and reference values (``connectors.digests``). Lets the
+    next snapshot skip mapping rows whose source values did not change. A cache: deleting it
+    only makes the next pull map every row again."""
+
+    __tablename__ = "snapshot_digests"
+
+    connector: str = Field(primary_key=True, max_length=60)
+    stream: str = Field(primary_key=True, max_length=60)
+    partition: str = Field(primary_key=True, max_length=60)
+    fingerprint: str = Field(max_length=64)
+    rows: int = 0
+    data: bytes = Field(sa_type=LargeBinary)
+    run_id: int | None = Field(default=None, foreign_key="connector_runs.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

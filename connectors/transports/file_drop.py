@@ -13,12 +13,13 @@ import hashlib
 import io
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from connectors import digests
 from connectors.config import SourceConfig
 from connectors.streams import Batch, Connector, FileRef, Reject, SourceRecord, Stream
 from schemas import rules
@@ -64,9 +65,15 @@ def find_header(rows: Sequence[Sequence[Any]], expected: Sequence[str]) -> tuple
 
 
 def read_workbook(
-    path: Path, expected: Sequence[str], sheets: Callable[[str], bool]
+    path: Path,
+    expected: Sequence[str],
+    sheets: Callable[[str], bool],
+    shared: Mapping[str, Any] | None = None,
 ) -> Iterator[SourceRecord]:
-    """Records of every matching sheet; locator = {sheet, row} with 1-based spreadsheet rows."""
+    """Records of every matching sheet; locator = {sheet, row} with 1-based spreadsheet rows.
+
+    With ``shared`` (the values the file's name gives every record) each record also carries
+    its row digest (``connectors.digests``)."""
     workbook = CalamineWorkbook.from_path(str(path))
     found = False
     for name in workbook.sheet_names:
@@ -81,11 +88,13 @@ def read_workbook(
             continue  # a notes or summary sheet
         found = True
         offset = sheet.start[0] if sheet.start else 0
+        base = digests.seed([name, *names], shared) if shared is not None else None
         for i, row in enumerate(itertools.chain(head[first:], rows), start=first):
             if _blank(row):
                 continue
             raw = {n: v for n, v in zip(names, row, strict=False) if n}
-            yield SourceRecord(raw, {"sheet": name, "row": offset + i + 1})
+            digest = digests.row_digest(base, row) if base is not None else None
+            yield SourceRecord(raw, {"sheet": name, "row": offset + i + 1}, digest)
     if not found:
         raise ValueError(f"{path.name}: no sheet has the columns {', '.join(expected)}")
 
@@ -102,9 +111,10 @@ def sniff_encoding(data: bytes) -> str:
 
 
 def read_csv(
-    path: Path, expected: Sequence[str]
+    path: Path, expected: Sequence[str], shared: Mapping[str, Any] | None = None
 ) -> tuple[list[SourceRecord], list[tuple[SourceRecord, Reject]]]:
     """Records and refused lines of a CSV export; locator = {line} (1-based, header = 1).
+    With ``shared``, records carry their row digest as in :func:`read_workbook`.
 
     A line with fewer fields than the header is truncated (csv.truncated); so is a last line
     that ends without a line break and whose last field is shorter than any complete line's.
@@ -113,6 +123,7 @@ def read_csv(
     text = data.decode(sniff_encoding(data))
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
+    base: bytes | None = None
     records: list[SourceRecord] = []
     rejects: list[tuple[SourceRecord, Reject]] = []
     start = 1
@@ -126,13 +137,16 @@ def read_csv(
             missing = [c for c in expected if c not in header]
             if missing:
                 raise ValueError(f"{path.name}: CSV header lacks {', '.join(missing)}")
+            base = digests.seed(header, shared) if shared is not None else None
             start = end + 1
             continue
         line, start = start, end + 1
         if _blank(row):
             continue
         raw = {n: v for n, v in zip(header, row, strict=False) if n}
-        record = SourceRecord(raw, {"line": line})
+        record = SourceRecord(
+            raw, {"line": line}, digests.row_digest(base, row) if base is not None else None
+        )
         if len(row) < len(header):
             rejects.append(
                 (
@@ -249,10 +263,10 @@ class FileDropConnector(Connector):
             rejects: list[tuple[SourceRecord, Reject]] = []
             records: Iterator[SourceRecord]
             if ref.name.lower().endswith(".csv"):
-                rows, rejects = read_csv(ref.path, self.columns)
+                rows, rejects = read_csv(ref.path, self.columns, shared)
                 records = iter(rows)
             else:
-                records = read_workbook(ref.path, self.columns, self.wants_sheet)
+                records = read_workbook(ref.path, self.columns, self.wants_sheet, shared)
             count = len(rejects)
             chunk: list[SourceRecord] = []
             for rec in records:

@@ -6,7 +6,6 @@ import typer
 from sqlmodel import Session
 
 from hub.cli.context import console, fail, state
-from hub.services.exchange import audit
 
 app = typer.Typer(help="The append-only, hash-chained audit log of data responses.")
 
@@ -14,6 +13,8 @@ app = typer.Typer(help="The append-only, hash-chained audit log of data response
 @app.command("verify")
 def verify(ctx: typer.Context) -> None:
     """Walk the chain; exit 1 and name the first broken link if any entry was tampered with."""
+    from hub.services.exchange import audit
+
     with Session(state(ctx).engine) as session:
         verdict = audit.verify(session=session)
     if not verdict.ok:
@@ -24,6 +25,8 @@ def verify(ctx: typer.Context) -> None:
 @app.command("usage")
 def usage(ctx: typer.Context, org: str | None = typer.Option(None, "--org")) -> None:
     """Requests, rows and bytes per dataset and organisation."""
+    from hub.services.exchange import audit
+
     with Session(state(ctx).engine) as session:
         for u in audit.usage(session=session, org_code=org):
             console.print(

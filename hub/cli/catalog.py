@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from hub.cli.context import OneLineErrors, console, fail, print_json, state
 from hub.errors import Invalid
-from hub.services import catalog
 from hub.storage.catalog_index import Filters
 
 app = typer.Typer(
@@ -33,6 +32,8 @@ class Format(StrEnum):
 @app.command()
 def validate(ctx: typer.Context) -> None:
     """Check every entry against the cataloguing rules and the unified schema."""
+    from hub.services import catalog
+
     loaded = catalog.validate(settings=state(ctx).settings)
     for problem in loaded.problems:
         typer.echo(str(problem), err=True)
@@ -48,6 +49,8 @@ def publish(
     note: str = typer.Option("", help="What changed, for the version list."),
 ) -> None:
     """Freeze the current entries as a new published version."""
+    from hub.services import catalog
+
     st = state(ctx)
     with Session(st.engine) as session:
         try:
@@ -69,6 +72,8 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of text."),
 ) -> None:
     """Resources and info items added, removed or changed between two versions."""
+    from hub.services import catalog
+
     with Session(state(ctx).engine) as session:
         result = catalog.diff_versions(session=session, old=old, new=new)
     if as_json:
@@ -108,6 +113,8 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """List or search the resources of a published version."""
+    from hub.services import catalog
+
     filters = Filters(
         provider=provider,
         classification=classification,
@@ -140,6 +147,8 @@ def show(
     version: str | None = typer.Option(None, help="Published version (default latest)."),
 ) -> None:
     """One resource with every element, as JSON."""
+    from hub.services import catalog
+
     with Session(state(ctx).engine) as session:
         entry = catalog.show_resource(session=session, key=key, version=version)
     print_json({**entry.model_dump(mode="json"), "personal_fields": entry.personal_fields})
@@ -153,6 +162,8 @@ def export(
     version: str | None = typer.Option(None, help="Published version (default latest)."),
 ) -> None:
     """Write a published version as Excel, CSV, JSON or DCAT-AP (Turtle / JSON-LD)."""
+    from hub.services import catalog
+
     st = state(ctx)
     with Session(st.engine) as session:
         result = catalog.export(
@@ -169,6 +180,8 @@ def new_code(
     resource: str = typer.Argument(..., help="id of the new entry, e.g. student_awards"),
 ) -> None:
     """Issue the next resource code of a class and record it in registry.yaml."""
+    from hub.services import catalog
+
     code = catalog.issue_code(
         settings=state(ctx).settings,
         classification=classification,

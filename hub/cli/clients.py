@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from sqlmodel import Session
 
 from hub.cli.context import console, print_json, state
-from hub.services.exchange import clients
+
+if TYPE_CHECKING:
+    from hub.services.exchange import clients
 
 app = typer.Typer(help="OAuth2 clients of the province department and city bureaus.")
 
@@ -37,6 +41,8 @@ def create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a client and print its id and secret once."""
+    from hub.services.exchange import clients
+
     with Session(state(ctx).engine) as session:
         issued = clients.create_client(session=session, org_code=org, name=name, scopes=scope)
     _issued(issued, as_json)
@@ -49,6 +55,8 @@ def rotate(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Replace a client's secret (the old one stops working at once)."""
+    from hub.services.exchange import clients
+
     with Session(state(ctx).engine) as session:
         issued = clients.rotate_secret(session=session, client_id=client_id)
     _issued(issued, as_json)
@@ -57,6 +65,8 @@ def rotate(
 @app.command("revoke")
 def revoke(ctx: typer.Context, client_id: str = typer.Argument(...)) -> None:
     """Revoke a client: its tokens are refused from the next request on."""
+    from hub.services.exchange import clients
+
     with Session(state(ctx).engine) as session:
         clients.revoke_client(session=session, client_id=client_id)
     console.print(f"revoked {client_id}")
@@ -65,6 +75,8 @@ def revoke(ctx: typer.Context, client_id: str = typer.Argument(...)) -> None:
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """List clients (never their secrets)."""
+    from hub.services.exchange import clients
+
     with Session(state(ctx).engine) as session:
         rows = [
             {
@@ -87,6 +99,8 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
 @app.command("orgs")
 def orgs(ctx: typer.Context) -> None:
     """List organisations (created from the regions on first use)."""
+    from hub.services.exchange import clients
+
     with Session(state(ctx).engine) as session:
         for org in clients.list_organisations(session=session):
             console.print(f"{org.code}  {org.level:8}  {org.name}")

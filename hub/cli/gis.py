@@ -11,7 +11,6 @@ from rich.table import Table
 from sqlmodel import Session
 
 from hub.cli.context import console, print_json, state
-from hub.services import aid_gap, enrolment, indicators, layers, reports
 
 
 class Level(StrEnum):
@@ -34,6 +33,8 @@ def indicators_cmd(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """List the indicators (ids, definitions, targets), or one indicator's values by region."""
+    from hub.services import indicators
+
     if indicator is None:
         defs = [i.public() for i in indicators.list_indicators()]
         if as_json:
@@ -83,6 +84,8 @@ def near_school_cmd(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """Near-school enrolment: per school demand (nearest homes) vs capacity, and far pupils."""
+    from hub.services import enrolment
+
     st = state(ctx)
     with Session(st.engine) as session:
         report = enrolment.near_school_report(
@@ -130,6 +133,8 @@ def aid_gap_cmd(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """Children of registered poor households with no aid payment in the school year."""
+    from hub.services import aid_gap
+
     st = state(ctx)
     with Session(st.engine) as session:
         gap = aid_gap.aid_gap(
@@ -164,6 +169,8 @@ def map_cmd(
     schools: bool = typer.Option(True, help="Add school points as marker clusters."),
 ) -> None:
     """Write a standalone Folium map of one indicator (works offline)."""
+    from hub.services import layers
+
     st = state(ctx)
     with Session(st.engine) as session:
         html = layers.indicator_map_html(
@@ -190,6 +197,8 @@ def export_layer_cmd(
     period: str | None = typer.Option(None, help="Period of indicator layers."),
 ) -> None:
     """Export a GIS layer (WGS-84, UTF-8) for QGIS/ArcGIS through pyogrio."""
+    from hub.services import layers
+
     st = state(ctx)
     with Session(st.engine) as session:
         path, count = layers.export_layer(
@@ -210,6 +219,8 @@ def report_cmd(
     out: Path | None = typer.Option(None, help="File to write (default: the reports folder)."),
 ) -> None:
     """Write the self-contained HTML analysis report of a quarter (shown on /reports)."""
+    from hub.services import reports
+
     st = state(ctx)
     with Session(st.engine) as session:
         path = reports.build_report(session=session, settings=st.settings, period=period, out=out)

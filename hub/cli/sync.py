@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from hub.cli.context import console, err_console, state
-from hub.services.exchange import sync as sync_service
 
 
 def sync(
@@ -17,6 +16,8 @@ def sync(
     page_size: int = typer.Option(1000, "--page-size", min=1, max=10_000),
 ) -> None:
     """Pull every change since the last run (resumable: bookmarks commit with each page)."""
+    from hub.services.exchange import sync as sync_service
+
     st = state(ctx)
     report = sync_service.sync(
         engine=st.engine,

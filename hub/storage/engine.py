@@ -50,6 +50,13 @@ def make_engine(raw_url: str, *, echo: bool = False) -> Engine:
         # Let SQLAlchemy, not pysqlite, open transactions so BEGIN is explicit and deferred.
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", _emit_begin)
+        # ``engine.begin()`` is how the hub opens a writing transaction (pull batches, uploads,
+        # sync pages, migrations): on SQLite it takes the write lock at BEGIN. A deferred
+        # transaction that reads, then writes after another connection committed, fails at once
+        # with "database is locked" (a stale WAL snapshot cannot become a writer, whatever the
+        # busy timeout); an immediate one waits for the lock instead. Reads (``connect()``)
+        # stay deferred so they never wait for a writer.
+        engine.begin = engine.execution_options(sqlite_begin="IMMEDIATE").begin  # type: ignore[method-assign]
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -59,7 +66,8 @@ def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _emit_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:

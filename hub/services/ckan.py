@@ -1,13 +1,11 @@
 """The CKAN action API (read side) over the latest published catalog version.
 
-CKAN clients send Solr-style ``fq`` filters; the fields understood here are listed in
-``FQ_FIELDS`` (anything else is refused rather than silently ignored). ``tags:<word>`` is
-answered by full-text search of the keyword, an approximation documented in docs/catalog.md.
+CKAN clients send Solr-style ``fq`` filters; :mod:`hub.services.ckan_fq` reads them (fields it
+does not know are refused, as Solr refuses an undefined field, rather than silently ignored).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
@@ -17,27 +15,13 @@ from catalog.model import Entry
 from catalog.renderers.base import ExportContext
 from catalog.renderers.ckan import CkanPackages, organization_id, organization_name, package_id
 from hub.errors import Invalid, NotFound
-from hub.services.catalog import entries_for, entries_of, search_resources
+from hub.services.catalog import entries_for, entries_of, resolve_version, search_resources
+from hub.services.ckan_fq import Context, read_fq
 from hub.settings import Settings
-from hub.storage.catalog_index import Filters
+from hub.storage.catalog_index import AllOf, Filters, provider_codes
 
 CKAN_VERSION = "2.10.4"
 MAX_ROWS = 1000
-FQ_TERM = re.compile(r'\+?([A-Za-z_]+):("([^"]*)"|\S+)')
-FQ_FIELDS = {
-    "organization": "provider",
-    "res_format": "format",
-    "name": "resource_ids",
-    "tags": "q",
-    "sharing_type": "sharing_type",
-    "catalog_sharing_type": "sharing_type",
-    "open": "is_open",
-    "catalog_open": "is_open",
-    "update_cycle": "update_cycle",
-    "catalog_update_cycle": "update_cycle",
-    "classification": "classification",
-    "catalog_classification_code": "classification",
-}
 CKAN_SORTS = {
     "name asc": "id asc",
     "name desc": "id desc",
@@ -46,7 +30,6 @@ CKAN_SORTS = {
     "title_string asc": "name asc",
     "title_string desc": "name desc",
 }
-TRUE = {"true", "1", "是", "yes"}
 
 
 def status(*, settings: Settings) -> dict[str, Any]:
@@ -79,29 +62,15 @@ def package_show(*, session: Session, settings: Settings, id: str) -> dict[str, 
     raise NotFound(f"Dataset not found: {id}")
 
 
-def parse_fq(fq: str | None) -> tuple[Filters, list[str]]:
-    """(filters, extra full-text terms) of a Solr-style filter query."""
-    values: dict[str, Any] = {}
-    terms: list[str] = []
-    rest = FQ_TERM.sub("", fq or "").strip()
-    if rest:
-        raise Invalid(f"cannot read fq near {rest!r}: use field:value pairs")
-    for match in FQ_TERM.finditer(fq or ""):
-        field, value = match.group(1), match.group(3) or match.group(2)
-        target = FQ_FIELDS.get(field)
-        if target is None:
-            raise Invalid(f"unsupported fq field {field!r}: use {', '.join(sorted(FQ_FIELDS))}")
-        if target == "q":
-            terms.append(value)
-        elif target == "provider":
-            values["provider"] = value.upper()
-        elif target == "is_open":
-            values["is_open"] = value.lower() in TRUE
-        elif target == "resource_ids":
-            values["resource_ids"] = (value,)
-        else:
-            values[target] = value
-    return Filters(**values), terms
+def search_filters(*, session: Session, version: str, queries: list[str]) -> Filters:
+    """The catalog filters of CKAN ``fq`` (and fielded ``q``) strings, all of which must hold."""
+    wanted = [f for f in queries if f.strip()]
+    if not wanted:
+        return Filters()
+    codes = provider_codes(session, version=version)
+    context = Context(version=version, organizations={organization_id(c): c for c in codes})
+    conditions = tuple(c for f in wanted if (c := read_fq(f, context)) is not None)
+    return Filters(condition=conditions[0] if len(conditions) == 1 else AllOf(conditions))
 
 
 def package_search(
@@ -116,11 +85,21 @@ def package_search(
 ) -> dict[str, Any]:
     if not 0 <= rows <= MAX_ROWS or start < 0:
         raise Invalid(f"rows must be within 0..{MAX_ROWS} and start not negative")
-    filters, extra_terms = parse_fq(fq)
-    text = " ".join(t for t in [q if q not in (None, "*:*") else None, *extra_terms] if t)
+    served = resolve_version(session=session)
+    text = None if q in (None, "", "*:*") else q
+    # CKAN hands a q holding a colon to Solr as a fielded query (q=tags:学籍), read like fq
+    fielded = text is not None and ":" in text
+    queries = [fq or "", text or ""] if fielded else [fq or ""]
+    filters = search_filters(session=session, version=served, queries=queries)
     our_sort = CKAN_SORTS.get((sort or "").strip().lower(), "code")
     version, total, found = search_resources(
-        session=session, q=text or None, filters=filters, sort=our_sort, limit=rows, offset=start
+        session=session,
+        q=None if fielded else text,
+        filters=filters,
+        version=served,
+        sort=our_sort,
+        limit=rows,
+        offset=start,
     )
     packages = CkanPackages(ExportContext(version=version, base_uri=settings.catalog_base_uri))
     results = [packages.package(e) for e in entries_for(session=session, rows=found)]

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 
 import httpx
 import pytest
-from ckanapi import NotFound, RemoteCKAN
+from ckanapi import NotFound, RemoteCKAN, SearchError
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from catalog.model import Entry
+from catalog.renderers.ckan import organization_id
 from hub.api.app import create_app
 from hub.api.server import BackgroundServer
 from hub.settings import Settings
-from tests.catalog.factories import publish, shipped_entries
+from tests.catalog.factories import copy_catalog, edit_entry, publish, shipped_entries
+
+LATER = date(2026, 12, 5)
 
 
 @pytest.fixture
@@ -51,8 +57,18 @@ def test_package_show_unknown_uses_ckan_error_shape(api: TestClient) -> None:
     assert "nosuch" in body["error"]["message"]
 
 
-def test_package_search_rejects_unknown_fq_field(api: TestClient) -> None:
-    response = api.get("/api/3/action/package_search", params={"fq": "colour:red"})
+@pytest.mark.parametrize("fq", ["colour:red", 'tags:"unclosed', "organization:(a OR", "a AND"])
+def test_package_search_refuses_bad_fq_as_ckan_search_error(api: TestClient, fq: str) -> None:
+    response = api.get("/api/3/action/package_search", params={"fq": fq})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["__type"] == "Search Error"
+    assert body["error"]["message"].startswith("Search error: (")
+
+
+def test_package_search_rows_out_of_range_is_validation_error(api: TestClient) -> None:
+    response = api.get("/api/3/action/package_search", params={"rows": 5000})
     assert response.status_code == 409
     assert response.json()["error"]["__type"] == "Validation Error"
 
@@ -104,3 +120,106 @@ def test_ckanapi_package_show_and_not_found(live_url: str) -> None:
         organizations = ckan.action.organization_list()
     assert package["title"] == "中小学学生学籍信息"
     assert organizations == sorted({e.provider.code.lower() for e in shipped_entries()})
+
+
+@pytest.fixture
+def dated_url(engine: Engine, settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """The shipped catalog with regions published later than the rest, served over HTTP."""
+    own = settings.model_copy(update={"catalog_dir": copy_catalog(tmp_path / "c")})
+    assert own.catalog_dir is not None
+    edit_entry(own.catalog_dir, "regions", published=LATER.isoformat())
+    publish(engine, own, "1.0")
+    with BackgroundServer(create_app(own)) as url:
+        yield url
+
+
+def _where(test: Callable[[Entry], bool]) -> set[str]:
+    return {e.id for e in shipped_entries() if test(e)}
+
+
+MZT = organization_id("320000-MZT")
+EXCHANGE = "JSON/CSV（eduhub 交换接口）"
+FQ_CASES: list[tuple[str, Callable[[Entry], bool]]] = [
+    ("organization:320000-mzt", lambda e: e.provider.code == "320000-MZT"),
+    (f'owner_org:"{MZT}"', lambda e: e.provider.code == "320000-MZT"),
+    ("-organization:320000-jyt", lambda e: e.provider.code != "320000-JYT"),
+    ("NOT organization:320000-jyt", lambda e: e.provider.code != "320000-JYT"),
+    ("tags:学籍", lambda e: "学籍" in e.keywords),
+    ('tags:"班额"', lambda e: "班额" in e.keywords),
+    ("tags:教育", lambda e: "教育" in e.keywords),
+    ("res_format:XLSX", lambda e: e.format.type == "XLSX"),
+    (f'res_format:"{EXCHANGE}"', lambda e: e.format.type == EXCHANGE),
+    ("name:students", lambda e: e.id == "students"),
+    ("name:open_*", lambda e: e.id.startswith("open_")),
+    ("license_id:other-at", lambda e: e.openness.open),
+    ("license_id:notspecified", lambda e: not e.openness.open),
+    ("groups:education", lambda e: False),
+    ("-groups:education", lambda e: True),
+    ("*:*", lambda e: True),
+    ("state:active +capacity:public", lambda e: True),
+    (
+        '+organization:320000-jyt +catalog_sharing_type:"无条件共享"',
+        lambda e: e.provider.code == "320000-JYT" and e.sharing.type.value == "无条件共享",
+    ),
+    (
+        "organization:320000-jyt AND extras_catalog_open:是",
+        lambda e: e.provider.code == "320000-JYT" and e.openness.open,
+    ),
+    (
+        "organization:320000-mzt OR tags:学籍",
+        lambda e: e.provider.code == "320000-MZT" or "学籍" in e.keywords,
+    ),
+    (
+        "organization:(320000-mzt OR 320000-jyt) catalog_update_cycle:每年",
+        lambda e: e.update_cycle.value == "每年",
+    ),
+    (
+        "update_cycle:每季度 -tags:宽带",
+        lambda e: e.update_cycle.value == "每季度" and "宽带" not in e.keywords,
+    ),
+    ("catalog_classification_code:30700101", lambda e: e.classification.code == "30700101"),
+    ("大班额", lambda e: e.id in {"classes", "class_size_stats", "open_class_size_by_county"}),
+    # what ckanext-harvest sends for an incremental harvest of two organizations
+    (
+        "organization:320000-mzt OR organization:320000-jyt "
+        "metadata_modified:[2026-12-01T08:30:00.123456Z TO *]",
+        lambda e: e.id == "regions",
+    ),
+    ("metadata_modified:[2026-11-29T00:00:00Z TO *]", lambda e: True),
+    ("metadata_modified:{2026-11-29T00:00:00Z TO *]", lambda e: e.id == "regions"),
+    ("metadata_modified:[* TO 2026-12-05T00:00:00Z}", lambda e: e.id != "regions"),
+    (
+        "metadata_created:[2026-11-28T23:00:00Z TO 2026-11-29T12:00:00Z]",
+        lambda e: e.id != "regions",
+    ),
+]
+
+
+def test_ckanapi_fq_filters_match_the_entries(dated_url: str) -> None:
+    """Each fq through ckanapi (POST JSON, as harvesters call) returns exactly the entries that
+    the filter describes, worked out here from the YAML entries themselves."""
+    wrong = {}
+    with RemoteCKAN(dated_url) as ckan:
+        for fq, test in FQ_CASES:
+            result = ckan.action.package_search(fq=fq, rows=100)
+            found = {p["name"] for p in result["results"]}
+            expected = _where(test)
+            if found != expected or result["count"] != len(expected):
+                wrong[fq] = (sorted(found), sorted(expected))
+    assert wrong == {}
+
+
+def test_ckanapi_fq_combines_with_q_and_fielded_q(dated_url: str) -> None:
+    with RemoteCKAN(dated_url) as ckan:
+        both = ckan.action.package_search(q="班额", fq="res_format:XLSX", rows=100)
+        fielded = ckan.action.package_search(q="tags:学籍号", rows=100)
+    assert {p["name"] for p in both["results"]} == {"open_class_size_by_county"}
+    assert [p["name"] for p in fielded["results"]] == ["students"]
+
+
+@pytest.mark.parametrize(
+    "fq", ["colour:red", 'tags:"unclosed', "metadata_modified:[yesterday TO *]"]
+)
+def test_ckanapi_raises_search_error_for_a_bad_fq(live_url: str, fq: str) -> None:
+    with RemoteCKAN(live_url) as ckan, pytest.raises(SearchError):
+        ckan.action.package_search(fq=fq)

@@ -17,14 +17,18 @@ from fastapi.responses import JSONResponse
 from hub.api.deps import SessionDep, SettingsDep
 from hub.errors import EduhubError, Invalid, NotFound
 from hub.services import ckan
+from hub.services.ckan_fq import FilterQueryError
 
 actions = APIRouter(tags=["ckan"])
 router = APIRouter()
 
-ERROR_TYPES: dict[type[EduhubError], tuple[int, str]] = {
-    NotFound: (404, "Not Found Error"),
-    Invalid: (409, "Validation Error"),
-}
+# (HTTP status, CKAN __type, message prefix), most specific class first, as CKAN's action view
+# answers NotFound, and a query Solr refuses (SearchError: 409 "Search Error").
+ERROR_TYPES: list[tuple[type[EduhubError], int, str]] = [
+    (NotFound, 404, "Not Found Error"),
+    (FilterQueryError, 409, "Search Error"),
+    (Invalid, 409, "Validation Error"),
+]
 SEARCH_EXAMPLE = {
     "help": "https://eduhub.jyt.jiangsu.gov.cn/api/3/action/help_show?name=package_search",
     "success": True,
@@ -68,15 +72,24 @@ def _run(settings: Any, action: str, call: Callable[[], Any]) -> JSONResponse:
     try:
         result = call()
     except (NotFound, Invalid) as exc:
-        status, type_ = ERROR_TYPES[type(exc)]
-        prefix = "Not found: " if status == 404 else ""
+        status, type_ = next((s, t) for cls, s, t in ERROR_TYPES if isinstance(exc, cls))
         body = {
             "help": _help(settings, action),
             "success": False,
-            "error": {"__type": type_, "message": prefix + exc.detail},
+            "error": {"__type": type_, "message": _message(type_, exc.detail)},
         }
         return JSONResponse(body, status_code=status)
     return JSONResponse({"help": _help(settings, action), "success": True, "result": result})
+
+
+def _message(type_: str, detail: str) -> str:
+    """CKAN's wording: ``Not found: …``, ``Search error: ('…',)`` (the repr of the exception's
+    args, which ckanapi strips again), plain text for validation errors."""
+    if type_ == "Not Found Error":
+        return f"Not found: {detail}"
+    if type_ == "Search Error":
+        return f"Search error: {(detail,)!r}"
+    return detail
 
 
 def _int(value: Any, name: str) -> int:

@@ -18,16 +18,19 @@ from tests.services.exchange.mirror import free_port
 
 
 @pytest.fixture
-def province_url(database_url: str) -> Iterator[str]:
+def province_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "EDUHUB_ID_HASH_KEY": TEST_KEY}
+    log = tmp_path / "province-hub.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "--database-url", database_url, "serve",
          "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):  # the machine is shared: allow a slow start
+        if proc.poll() is not None:
+            break
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                 break
@@ -35,7 +38,7 @@ def province_url(database_url: str) -> Iterator[str]:
             time.sleep(0.1)
     else:
         proc.kill()
-        pytest.fail("the province hub did not start")
+        pytest.fail(f"the province hub did not start: {log.read_text()[-1500:]}")
     yield url
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=10)

@@ -19,6 +19,12 @@ class Level(StrEnum):
     county = "county"
 
 
+class BaseLayer(StrEnum):
+    none = "none"
+    osm = "osm"
+    tianditu = "tianditu"
+
+
 def _pct(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
@@ -167,8 +173,13 @@ def map_cmd(
     period: str | None = typer.Option(None, help="2026Q3 or the native period; default latest."),
     out: Path = typer.Option(..., "--out", help="HTML file to write."),
     schools: bool = typer.Option(True, help="Add school points as marker clusters."),
+    tiles: BaseLayer | None = typer.Option(
+        None,
+        help="Base layer: none (offline), osm, or tianditu (needs EDUHUB_TIANDITU_KEY); "
+        "default EDUHUB_MAP_TILES.",
+    ),
 ) -> None:
-    """Write a standalone Folium map of one indicator (works offline)."""
+    """Write a standalone Folium map of one indicator (works offline without a base layer)."""
     from hub.services import layers
 
     st = state(ctx)
@@ -180,6 +191,7 @@ def map_cmd(
             level=level.value,
             period=period,
             with_schools=schools,
+            tiles=tiles.value if tiles else None,
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")

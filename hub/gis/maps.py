@@ -1,8 +1,9 @@
 """Map rendering: Folium choropleths with school clusters, and static PNG maps for reports.
 
-Maps work offline: no base layer unless one is configured, and Leaflet / MarkerCluster come from
-``hub/static/vendor`` (vendored from the npm packages leaflet 1.9.3 and leaflet.markercluster
-1.5.3) instead of CDNs, either inlined into a standalone file or linked from the hub's /static.
+Maps work offline: no base layer unless one is configured (``add_base_layer``: OpenStreetMap,
+or 天地图 with its key), and Leaflet / MarkerCluster come from ``hub/static/vendor`` (vendored
+from the npm packages leaflet 1.9.3 and leaflet.markercluster 1.5.3) instead of CDNs, either
+inlined into a standalone file or linked from the hub's /static.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import warnings
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
 
+from hub.errors import ConfigError, Invalid
 from hub.gis.crs import PROVINCE_CRS
 
 VENDOR = Path(str(files("hub"))) / "static" / "vendor"
@@ -24,10 +27,16 @@ PALETTE = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")  # ColorBrewer
 PALETTE_GOOD = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")  # Greens 5
 NO_DATA = "#d9d9d9"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei")
+BASE_LAYERS = ("none", "osm", "tianditu")
+OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+# 天地图 WMTS in Web Mercator: vec = the vector base map, cva = its Chinese place-name labels.
 TIANDITU = (
-    "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-    "&TILECOL={x}&tk=%s"
+    "https://t{s}.tianditu.gov.cn/%(layer)s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=%(layer)s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk=%(key)s"
 )
 
 
@@ -100,6 +109,27 @@ def inline_assets(html: str, base_url: str) -> str:
     return html
 
 
+def add_base_layer(fmap: Any, tiles: str, tianditu_key: str | None = None) -> None:
+    """The map's base layer: none (offline), OpenStreetMap, or 天地图 with its key (tk)."""
+    import folium
+
+    if tiles == "none":
+        return
+    if tiles == "osm":
+        folium.TileLayer(OSM, attr=OSM_ATTRIBUTION, name="OpenStreetMap").add_to(fmap)
+        return
+    if tiles != "tianditu":
+        raise Invalid(f"unknown base layer {tiles!r}: use one of {', '.join(BASE_LAYERS)}")
+    if not tianditu_key:
+        raise ConfigError("the 天地图 base layer needs its key: set EDUHUB_TIANDITU_KEY")
+    key = quote(tianditu_key, safe="")
+    for layer, name, overlay in (("vec", "天地图", False), ("cva", "天地图注记", True)):
+        folium.TileLayer(
+            TIANDITU % {"layer": layer, "key": key}, attr="天地图", name=name,
+            subdomains="01234567", overlay=overlay, control=not overlay,
+        ).add_to(fmap)  # fmt: skip
+
+
 def choropleth(
     regions: gpd.GeoDataFrame,
     *,
@@ -127,12 +157,7 @@ def choropleth(
         maxZoom=18,
         minZoom=5,
     )
-    if tiles == "osm":
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
-    elif tiles == "tianditu" and tianditu_key:
-        folium.TileLayer(
-            TIANDITU % tianditu_key, attr="天地图", name="天地图", subdomains="01234567"
-        ).add_to(fmap)
+    add_base_layer(fmap, tiles, tianditu_key)
     colours = PALETTE_GOOD if higher_is_better else PALETTE
     classes, bins = classify(_col(regions, "value"))
     data = regions[["adcode", "name", "geometry"]].copy()

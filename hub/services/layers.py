@@ -171,8 +171,12 @@ def indicator_map_html(
     period: str | None = None,
     standalone: bool = True,
     with_schools: bool = True,
+    tiles: str | None = None,
 ) -> str:
-    """The Folium map of one indicator as HTML (standalone: Leaflet inlined, works offline)."""
+    """The Folium map of one indicator as HTML (standalone: Leaflet inlined, works offline).
+
+    ``tiles`` (none | osm | tianditu) overrides the base layer of the settings (``map_tiles``).
+    """
     definition = indicators.get_indicator(indicator_id)
     regions = indicator_layer(
         session=session,
@@ -191,7 +195,7 @@ def indicator_map_html(
         unit=definition.unit,
         higher_is_better=definition.higher_is_better,
         schools=schools_layer(session) if with_schools else None,
-        tiles=settings.map_tiles,
+        tiles=tiles or settings.map_tiles,
         tianditu_key=key,
     )
     return maps.render_html(fmap, standalone=standalone)

@@ -10,7 +10,9 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from hub.cli.main import app
+from hub.gis.maps import OSM
 from hub.services.indicators import INDICATORS
+from tests.gis.conftest import tile_urls
 from tests.gis.factories import make_province
 
 runner = CliRunner()
@@ -92,6 +94,52 @@ def test_map_writes_offline_html(
     html = out.read_text(encoding="utf-8")
     assert "eduhub-legend" in html
     assert 'src="https://' not in html
+
+
+def _map(database_url: str, out: Path, *options: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app, ["--database-url", database_url, "map", "classes_56_plus", "--level", "city",
+              "--period", "2026", "--no-schools", "--out", str(out), *options],
+    )  # fmt: skip
+    return result.exit_code, result.output
+
+
+def test_map_base_layer_follows_setting_and_option(
+    database_url: str, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUHUB_DATA_DIR", str(tmp_path))
+    make_province(session)
+    out = tmp_path / "m.html"
+    assert _map(database_url, out)[0] == 0
+    assert tile_urls(out.read_text(encoding="utf-8")) == []  # none by default: offline
+
+    monkeypatch.setenv("EDUHUB_MAP_TILES", "osm")
+    assert _map(database_url, out)[0] == 0
+    assert tile_urls(out.read_text(encoding="utf-8")) == [OSM]
+    assert _map(database_url, out, "--tiles", "none")[0] == 0  # the option wins
+    assert tile_urls(out.read_text(encoding="utf-8")) == []
+
+    monkeypatch.setenv("EDUHUB_TIANDITU_KEY", "k3y")
+    assert _map(database_url, out, "--tiles", "tianditu")[0] == 0
+    urls = tile_urls(out.read_text(encoding="utf-8"))
+    assert [u.split("?")[0] for u in urls] == [
+        "https://t{s}.tianditu.gov.cn/vec_w/wmts",
+        "https://t{s}.tianditu.gov.cn/cva_w/wmts",
+    ]
+    assert all(u.endswith("&tk=k3y") for u in urls)
+
+
+def test_map_tianditu_without_key_is_one_line_error(
+    database_url: str, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUHUB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EDUHUB_TIANDITU_KEY", raising=False)
+    make_province(session)
+    code, output = _map(database_url, tmp_path / "m.html", "--tiles", "tianditu")
+    assert code == 1
+    assert "EDUHUB_TIANDITU_KEY" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "m.html").exists()
 
 
 def test_export_layer_writes_geopackage(

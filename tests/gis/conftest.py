@@ -1,7 +1,10 @@
-"""Boundaries are converted once per test run into a shared cache folder (about a second)."""
+"""Boundaries are converted once per test run into a shared cache folder (about a second);
+the tile layers a map loads."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,12 @@ import pytest
 from hub.gis.boundaries import build_cache
 
 _BUILT: dict[str, Path] = {}
+TILE_LAYER = re.compile(r'L\.tileLayer\(\s*("(?:[^"\\]|\\.)*")')
+
+
+def tile_urls(html: str) -> list[str]:
+    """The URL templates of a Folium map's tile layers, as the browser reads the JS strings."""
+    return [json.loads(literal) for literal in TILE_LAYER.findall(html)]
 
 
 def boundary_cache(factory: pytest.TempPathFactory) -> Path:

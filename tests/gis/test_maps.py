@@ -10,8 +10,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from hub.errors import ConfigError, Invalid
 from hub.gis import maps
 from hub.gis.boundaries import load_boundaries
+from tests.gis.conftest import tile_urls
 
 
 @pytest.fixture
@@ -73,3 +75,38 @@ def test_static_png_uses_a_cjk_font(counties: gpd.GeoDataFrame, tmp_path: Path) 
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     path = font_manager.findfont(font_manager.FontProperties(family=list(maps.CJK_FONTS)))
     assert "CJK" in path or "wqy" in path.lower()
+
+
+def test_choropleth_has_no_base_layer_by_default(counties: gpd.GeoDataFrame) -> None:
+    html = maps.render_html(maps.choropleth(counties, title="x"), standalone=True)
+    assert "L.tileLayer(" not in html
+    assert tile_urls(html) == []
+    assert "{z}" not in html
+
+
+def test_choropleth_osm_base_layer_loads_openstreetmap_tiles(counties: gpd.GeoDataFrame) -> None:
+    html = maps.render_html(maps.choropleth(counties, title="x", tiles="osm"), standalone=True)
+    assert tile_urls(html) == ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]
+    assert "https://www.openstreetmap.org/copyright" in html  # the attribution
+
+
+def test_choropleth_tianditu_base_layer_carries_the_key(counties: gpd.GeoDataFrame) -> None:
+    fmap = maps.choropleth(counties, title="x", tiles="tianditu", tianditu_key="0123abcd")
+    urls = tile_urls(maps.render_html(fmap, standalone=True))
+    assert [u.split("/")[3].split("?")[0] for u in urls] == ["vec_w", "cva_w"]  # map, labels
+    for url in urls:
+        assert url.startswith("https://t{s}.tianditu.gov.cn/")
+        assert url.endswith("&tk=0123abcd")
+        assert "TILEMATRIX={z}&TILEROW={y}&TILECOL={x}" in url
+
+
+def test_choropleth_tianditu_without_key_is_a_configuration_error(
+    counties: gpd.GeoDataFrame,
+) -> None:
+    with pytest.raises(ConfigError, match="EDUHUB_TIANDITU_KEY"):
+        maps.choropleth(counties, title="x", tiles="tianditu")
+
+
+def test_choropleth_unknown_base_layer_is_invalid(counties: gpd.GeoDataFrame) -> None:
+    with pytest.raises(Invalid, match="google"):
+        maps.choropleth(counties, title="x", tiles="google")

@@ -42,6 +42,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy import table as sql_table
 from sqlmodel import Session, col
 
 from catalog.tables import (
@@ -174,35 +175,33 @@ def _param(name: str, value: Any) -> Any:
     return bindparam(name, value=value, unique=True)
 
 
-def _fts_rowids(table: str, phrases: list[str]) -> Any:
-    """rowids of an FTS5 table matching every phrase (one MATCH, FTS5 intersects)."""
+def _fts_match(name: str, phrases: list[str]) -> tuple[Any, Any]:
+    """(FTS5 table, its MATCH of every phrase): one MATCH, FTS5 intersects the doclists."""
     query = " AND ".join('"' + p.replace('"', '""') + '"' for p in phrases)
-    sql = text(f"SELECT rowid FROM {table} WHERE {table} MATCH :match")
-    return sql.bindparams(_param("match", query)).columns(column("rowid", Integer))
+    fts = sql_table(name, column("rowid", Integer))
+    return fts, text(f"{name} MATCH :match").bindparams(_param("match", query))
 
 
 def _sqlite_text(terms: list[str]) -> ColumnElement[bool]:
     """Longer terms through the trigram table (exact), else two-letter terms through the
-    bigram table; whatever is left confirms with LIKE on the candidates' text."""
+    bigram table; whatever is left confirms with LIKE on the candidates' text (a join: an
+    ``IN`` of the FTS rowids made SQLite scan the whole text table)."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     pairs = [t for t in terms if len(t) < TRIGRAM and bigrams_of(t) == [t]]
-    if long_terms:
-        indexed, table = long_terms, FTS_TABLE
-    elif pairs:
-        indexed, table = pairs, BIGRAM_FTS_TABLE
-    else:
-        indexed, table = [], ""
+    indexed = long_terms or pairs
     rest = [_like(t) for t in terms if t not in indexed]
-    search_id = col(CatalogSearchRow.id)
+    search_id = col(CatalogSearchText.search_id)
     if not indexed:
-        return search_id.in_(select(col(CatalogSearchText.search_id)).where(and_(*rest)))
-    rowids = _fts_rowids(table, indexed)
+        return col(CatalogSearchRow.id).in_(select(search_id).where(and_(*rest)))
+    fts, match = _fts_match(FTS_TABLE if long_terms else BIGRAM_FTS_TABLE, indexed)
     if not rest:
-        return search_id.in_(rowids)
-    confirmed = select(col(CatalogSearchText.search_id)).where(
-        col(CatalogSearchText.search_id).in_(rowids), *rest
+        return col(CatalogSearchRow.id).in_(select(fts.c.rowid).where(match))
+    confirmed = (
+        select(search_id)
+        .join_from(fts, CatalogSearchText, search_id == fts.c.rowid)
+        .where(match, *rest)
     )
-    return search_id.in_(confirmed)
+    return col(CatalogSearchRow.id).in_(confirmed)
 
 
 def _postgresql_text(terms: list[str]) -> ColumnElement[bool]:

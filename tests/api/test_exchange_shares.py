@@ -7,8 +7,9 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from hub.services.exchange.shares import add_working_days
+from hub.services.exchange.workdays import add_working_days, china_date
 from hub.settings import Settings
+from schemas.base import utcnow
 from tests.services.exchange.factories import seed_province, token_for
 
 
@@ -81,7 +82,7 @@ def test_list_share_requests_overdue_after_ten_working_days(
     _request(client, city, [])
     listed = client.get("/api/v1/share-requests", headers=_h(city)).json()
     due = date.fromisoformat(listed[0]["due_on"])
-    assert due == add_working_days(date.today(), 10)
+    assert due == add_working_days(china_date(utcnow()), 10)
     overdue = client.get("/api/v1/share-requests?overdue=true", headers=_h(city)).json()
     assert overdue == []
 

@@ -1,12 +1,12 @@
 """有条件共享 workflow: request → approve (grant) or reject with reason → revoke.
 
 国发〔2016〕51号: the provider answers within 10 working days and must give reasons for a
-refusal. Working days here skip weekends only; statutory holidays are not modelled.
+refusal. Working days follow the State Council's holiday schedule (``workdays``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -14,22 +14,13 @@ from catalog.model import SharingType
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.services.exchange.clients import Caller
 from hub.services.exchange.datasets import get_dataset
+from hub.services.exchange.workdays import add_working_days, china_date
 from hub.settings import Settings
 from schemas.base import utcnow
 from schemas.exchange import Grant, ShareRequest
 from schemas.reference import Region
 
 DECISION_WORKING_DAYS = 10
-
-
-def add_working_days(start: date, days: int) -> date:
-    current = start
-    left = days
-    while left:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
 
 
 def _need(caller: Caller, scope: str) -> str:
@@ -77,7 +68,7 @@ def submit(
         period_start=period_start,
         period_end=period_end,
         submitted_at=now,
-        due_on=add_working_days(now.date(), DECISION_WORKING_DAYS),
+        due_on=add_working_days(china_date(now), DECISION_WORKING_DAYS),
     )
     session.add(request)
     session.commit()
@@ -176,7 +167,7 @@ def list_requests(
         stmt = stmt.where((ShareRequest.requester == org) | (ShareRequest.provider == org))
     if overdue:
         stmt = stmt.where(
-            ShareRequest.status == "pending", ShareRequest.due_on < (today or date.today())
+            ShareRequest.status == "pending", ShareRequest.due_on < (today or china_date(utcnow()))
         )
     return list(session.exec(stmt).all())
 

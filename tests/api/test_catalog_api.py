@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from pydantic import TypeAdapter
 from rdflib import Graph
 from rdflib.namespace import DCAT, RDF
 from sqlalchemy import Engine
 
+from catalog.model import Entry
+from catalog.renderers.dcat import TurtleRenderer
+from catalog.renderers.excel import ExcelRenderer
 from catalog.renderers.table import HEADERS
+from hub.api.app import create_app
+from hub.api.routes import catalog as catalog_routes
+from hub.api.routes import catalog_docs as docs
+from hub.api.routes import ckan as ckan_routes
+from hub.api.routes.catalog_docs import Problem
 from hub.settings import Settings
 from tests.catalog.factories import copy_catalog, edit_entry, publish, shipped_entries
 
@@ -112,11 +126,126 @@ def test_dcat_endpoints_parse_as_rdf(api: TestClient, path: str, fmt: str) -> No
     assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == len(shipped_entries())
 
 
-def test_catalog_endpoints_are_documented_with_examples(client: TestClient) -> None:
-    spec = client.get("/openapi.json").json()
-    search = spec["paths"]["/api/v1/catalog/resources"]["get"]
-    q = next(p for p in search["parameters"] if p["name"] == "q")
-    assert "学籍" in q["examples"]
-    assert "example" in search["responses"]["200"]["content"]["application/json"]
-    for path in ("dcat.ttl", "dcat.jsonld", "export.xlsx", "versions", "diff"):
-        assert f"/api/v1/catalog/{path}" in spec["paths"]
+DOCUMENTED = ("/api/v1/catalog", "/api/3/action/")
+XLSX = ExcelRenderer.media_type
+
+
+@pytest.fixture(scope="module")
+def app() -> FastAPI:
+    return create_app(Settings(database_url="sqlite:///:memory:"))
+
+
+def _operations(app: FastAPI) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, methods in app.openapi()["paths"].items():
+        if path.startswith(DOCUMENTED):
+            for method, operation in methods.items():
+                yield path, method, operation
+
+
+def _example_values(content: dict[str, Any]) -> list[Any]:
+    if "example" in content:
+        return [content["example"]]
+    return [e["value"] for e in content.get("examples", {}).values() if "value" in e]
+
+
+def test_every_catalog_and_ckan_operation_has_examples(app: FastAPI) -> None:
+    """Every parameter and every documented answer (each media type) carries an example."""
+    missing = []
+    operations = list(_operations(app))
+    assert len(operations) == 16
+    for path, method, operation in operations:
+        for param in operation.get("parameters", []):
+            if not param.get("examples"):
+                missing.append(f"{method} {path} ?{param['name']}")
+        assert "200" in operation["responses"], path
+        for status, answer in operation["responses"].items():
+            for media, content in answer.get("content", {}).items():
+                if not (content.get("example") is not None or content.get("examples")):
+                    missing.append(f"{method} {path} {status} {media}")
+    assert missing == []
+
+
+def _model(route: APIRoute, status: str, media: str) -> Any:
+    if media == "application/problem+json":
+        return Problem
+    if status == "200":
+        return route.response_model
+    declared = route.responses.get(int(status), {})
+    return declared.get("model")
+
+
+def _routes() -> dict[tuple[str, str], APIRoute]:
+    """The catalog and CKAN routes by (OpenAPI path, method), from their own routers."""
+    found = {}
+    for prefix, router in (("", catalog_routes.router), ("/api/3/action", ckan_routes.actions)):
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.include_in_schema:
+                for method in route.methods:
+                    found[(prefix + route.path_format, method.lower())] = route
+    return found
+
+
+def test_json_examples_parse_through_their_response_models(app: FastAPI) -> None:
+    routes = _routes()
+    checked = 0
+    for path, method, operation in _operations(app):
+        route = routes[(path, method)]
+        for status, answer in operation["responses"].items():
+            for media, content in answer.get("content", {}).items():
+                model = _model(route, status, media)
+                if model is None or "json" not in media:
+                    continue
+                for value in _example_values(content):
+                    TypeAdapter(model).validate_json(json.dumps(value))
+                    checked += 1
+    assert checked >= 40
+
+
+def test_export_examples_are_what_the_export_gives(app: FastAPI) -> None:
+    """Turtle and JSON-LD examples are excerpts of the real export of the example entry (every
+    triple of theirs is in it); CSV and JSON ones read back as the workbook layout and entries."""
+    paths = app.openapi()["paths"]
+
+    def example(path: str, media: str) -> Any:
+        return paths[f"/api/v1/catalog/{path}"]["get"]["responses"]["200"]["content"][media]
+
+    full = Graph().parse(data=TurtleRenderer().render([docs.ENTRY], docs.CONTEXT), format="turtle")
+    turtle = Graph().parse(data=example("dcat.ttl", "text/turtle")["example"], format="turtle")
+    jsonld = json.dumps(example("dcat.jsonld", "application/ld+json")["example"])
+    for excerpt in (turtle, Graph().parse(data=jsonld, format="json-ld")):
+        assert len(excerpt) >= 8
+        assert set(excerpt) - set(full) == set()
+    rows = list(csv.reader(io.StringIO(example("export.csv", "text/csv")["example"])))
+    assert tuple(rows[0]) == HEADERS
+    assert len(rows) - 1 == len(docs.ENTRY.items)
+    exported = example("export.json", "application/json")["example"]["resources"]
+    assert [
+        Entry.model_validate({k: v for k, v in r.items() if k != "personal_fields"})
+        for r in exported
+    ] == [docs.ENTRY]
+    workbook = example("export.xlsx", XLSX)["examples"]["workbook"]["externalValue"]
+    assert workbook.split("?")[0] in paths
+
+
+def test_parameter_examples_are_accepted_by_the_api(api: TestClient) -> None:
+    """Each parameter example, sent with the first example of every required parameter, is
+    accepted (no 422) by the operation it documents."""
+    refused = []
+    app = api.app
+    assert isinstance(app, FastAPI)
+    for path, method, operation in _operations(app):
+        params = operation.get("parameters", [])
+        required = {
+            (p["in"], p["name"]): next(iter(p["examples"].values()))["value"]
+            for p in params
+            if p.get("required")
+        }
+        for param in params:
+            for name, ex in param["examples"].items():
+                values = {**required, (param["in"], param["name"]): ex["value"]}
+                url = path.format(**{n: v for (where, n), v in values.items() if where == "path"})
+                query = {n: v for (where, n), v in values.items() if where == "query"}
+                response = api.request(method.upper(), url, params=query)
+                if response.status_code == 422:
+                    refused.append(f"{url} {query} ({param['name']}: {name})")
+    assert refused == []

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from ckanapi import NotFound, RemoteCKAN, SearchError
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from sqlalchemy import Engine
 
 from catalog.model import Entry
 from catalog.renderers.ckan import organization_id
 from hub.api.app import create_app
 from hub.api.server import BackgroundServer
+from hub.services.ckan_models import Failure, Organization, Package, SearchResult, Status, Success
 from hub.settings import Settings
 from tests.catalog.factories import copy_catalog, edit_entry, publish, shipped_entries
 
@@ -71,6 +74,28 @@ def test_package_search_rows_out_of_range_is_validation_error(api: TestClient) -
     response = api.get("/api/3/action/package_search", params={"rows": 5000})
     assert response.status_code == 409
     assert response.json()["error"]["__type"] == "Validation Error"
+
+
+CKAN_MODELS: list[tuple[str, dict[str, Any], Any]] = [
+    ("status_show", {}, Success[Status]),
+    ("package_list", {}, Success[list[str]]),
+    ("package_show", {"id": "students"}, Success[Package]),
+    ("package_search", {"rows": 100}, Success[SearchResult]),
+    ("organization_list", {}, Success[list[str]]),
+    ("organization_list", {"all_fields": "true"}, Success[list[Organization]]),
+    ("organization_show", {"id": "320000-jyt", "include_datasets": "true"}, Success[Organization]),
+    ("package_show", {"id": "nosuch"}, Failure),
+    ("package_show", {}, Failure),
+    ("package_search", {"fq": "colour:red"}, Failure),
+]
+
+
+def test_answers_match_the_documented_models(api: TestClient) -> None:
+    """The models that document the CKAN routes (every field declared, nothing else allowed)
+    read the real answers, so the OpenAPI schema of these routes is what clients get."""
+    for action, params, model in CKAN_MODELS:
+        body = api.get(f"/api/3/action/{action}", params=params).json()
+        TypeAdapter(model).validate_python(body)
 
 
 def test_package_search_pages_with_rows_and_start(api: TestClient) -> None:

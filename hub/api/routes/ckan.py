@@ -15,9 +15,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.deps import SessionDep, SettingsDep
+from hub.api.routes import catalog_docs as docs
+from hub.api.routes.catalog import examples
 from hub.errors import EduhubError, Invalid, NotFound
 from hub.services import ckan
 from hub.services.ckan_fq import FilterQueryError
+from hub.services.ckan_models import Failure, Organization, Package, SearchResult, Status, Success
 
 actions = APIRouter(tags=["ckan"])
 router = APIRouter()
@@ -29,22 +32,6 @@ ERROR_TYPES: list[tuple[type[EduhubError], int, str]] = [
     (FilterQueryError, 409, "Search Error"),
     (Invalid, 409, "Validation Error"),
 ]
-SEARCH_EXAMPLE = {
-    "help": "https://eduhub.jyt.jiangsu.gov.cn/api/3/action/help_show?name=package_search",
-    "success": True,
-    "result": {
-        "count": 1,
-        "sort": "score desc, metadata_modified desc",
-        "results": [{"name": "students", "title": "中小学学生学籍信息", "num_resources": 1}],
-        "facets": {},
-        "search_facets": {},
-    },
-}
-NOT_FOUND_EXAMPLE = {
-    "help": "https://eduhub.jyt.jiangsu.gov.cn/api/3/action/help_show?name=package_show",
-    "success": False,
-    "error": {"__type": "Not Found Error", "message": "Not found: Dataset not found: nosuch"},
-}
 
 
 async def body_params(request: Request) -> dict[str, Any]:
@@ -103,25 +90,45 @@ def _bool(value: Any) -> bool:
     return str(value).lower() in ("true", "1", "yes")
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"content": {"application/json": {"example": NOT_FOUND_EXAMPLE}}}
-}
+ACTION = "/api/3/action"
+
+
+def answers(
+    action: str, example: dict[str, Any], *failures: str, not_found: str = ""
+) -> dict[int | str, Any]:
+    """Documented answers of a CKAN action: its success example, CKAN's errors, and the 422
+    problem+json that parameter validation gives before the action runs."""
+    return docs.merged(
+        docs.ok(example),
+        docs.ckan_failures(action, Failure, *failures, not_found=not_found),
+        docs.problems(f"{ACTION}/{action}"),
+    )
 
 
 @actions.post("/status_show", include_in_schema=False)
-@actions.get("/status_show", summary="Site and CKAN version")
+@actions.get(
+    "/status_show",
+    summary="Site and CKAN version",
+    response_model=Success[Status],
+    responses=docs.ok(docs.CKAN_STATUS),
+)
 def status_show(settings: SettingsDep) -> JSONResponse:
     return _run(settings, "status_show", lambda: ckan.status(settings=settings))
 
 
 @actions.post("/package_list", include_in_schema=False)
-@actions.get("/package_list", summary="Names of every dataset")
+@actions.get(
+    "/package_list",
+    summary="Names of every dataset",
+    response_model=Success[list[str]],
+    responses=answers("package_list", docs.CKAN_PACKAGE_LIST, "invalid"),
+)
 def package_list(
     session: SessionDep,
     settings: SettingsDep,
     body: BodyDep,
-    limit: int | None = None,
-    offset: int = 0,
+    limit: Annotated[int | None, Query(openapi_examples=examples(first_three=3))] = None,
+    offset: Annotated[int, Query(openapi_examples=examples(skip_three=3))] = 0,
 ) -> JSONResponse:
     args = {"limit": limit, "offset": offset, **body}
 
@@ -133,12 +140,32 @@ def package_list(
 
 
 @actions.post("/package_show", include_in_schema=False)
-@actions.get("/package_show", summary="One dataset (name, id or code)", responses=ERRORS)
+@actions.get(
+    "/package_show",
+    summary="One dataset (name, id or code)",
+    response_model=Success[Package],
+    responses=answers(
+        "package_show",
+        docs.CKAN_PACKAGE_SHOW,
+        "not_found",
+        "invalid",
+        not_found="Dataset not found: nosuch",
+    ),
+)
 def package_show(
     session: SessionDep,
     settings: SettingsDep,
     body: BodyDep,
-    id: Annotated[str | None, Query(examples=["students"])] = None,
+    id: Annotated[
+        str | None,
+        Query(
+            openapi_examples=examples(
+                by_name="students",
+                by_code="30700102/001",
+                by_package_id=docs.PACKAGE["id"],
+            )
+        ),
+    ] = None,
 ) -> JSONResponse:
     key = body.get("id", id)
 
@@ -154,24 +181,55 @@ def package_show(
 @actions.get(
     "/package_search",
     summary="Search datasets (q, fq, rows, start, sort)",
-    responses={200: {"content": {"application/json": {"example": SEARCH_EXAMPLE}}}},
+    description="`fq` takes Solr filter syntax on organization, owner_org, res_format, tags, "
+    "groups, license_id, name, metadata_modified/created ranges and the catalog_* extras "
+    "(see docs/catalog.md); an fq that cannot be read answers CKAN's 409 Search Error.",
+    response_model=Success[SearchResult],
+    responses=answers("package_search", docs.CKAN_SEARCH, "invalid", "search"),
 )
 def package_search(
     session: SessionDep,
     settings: SettingsDep,
     body: BodyDep,
-    q: Annotated[str | None, Query(examples=["学籍"])] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Text (same search as the native API), or a fielded query such as "
+            "tags:学籍",
+            openapi_examples=examples(partial_word="学籍", fielded="tags:学籍号"),
+        ),
+    ] = None,
     fq: Annotated[
         str | None,
         Query(
-            description="Solr-style filters: organization, res_format, name, tags, "
-            "sharing_type, open, update_cycle, classification",
-            examples=['organization:320000-jyt sharing_type:"无条件共享"'],
+            description="Solr filter query",
+            openapi_examples={
+                "organization": {
+                    "summary": "one provider's datasets",
+                    "value": "organization:320000-jyt",
+                },
+                "clauses": {
+                    "summary": "clauses side by side must all hold",
+                    "value": '+organization:320000-jyt +catalog_sharing_type:"无条件共享"',
+                },
+                "harvester": {
+                    "summary": "what ckanext-harvest sends for an incremental harvest",
+                    "value": "organization:320000-jyt OR organization:320000-mzt "
+                    "metadata_modified:[2026-11-01T00:00:00Z TO *]",
+                },
+                "tags": {
+                    "summary": "exact keyword, negation",
+                    "value": "tags:班额 -res_format:XLSX",
+                },
+            },
         ),
     ] = None,
-    rows: int = 10,
-    start: int = 0,
-    sort: Annotated[str | None, Query(examples=["title asc"])] = None,
+    rows: Annotated[int, Query(openapi_examples=examples(up_to_100=100))] = 10,
+    start: Annotated[int, Query(openapi_examples=examples(second_page=10))] = 0,
+    sort: Annotated[
+        str | None,
+        Query(openapi_examples=examples(by_title="title asc", by_name="name desc")),
+    ] = None,
 ) -> JSONResponse:
     args = {"q": q, "fq": fq, "rows": rows, "start": start, "sort": sort, **body}
 
@@ -190,9 +248,18 @@ def package_search(
 
 
 @actions.post("/organization_list", include_in_schema=False)
-@actions.get("/organization_list", summary="Providers (提供方)")
+@actions.get(
+    "/organization_list",
+    summary="Providers (提供方)",
+    description="Names (提供方代码 lower-cased), or whole organizations with `all_fields`.",
+    response_model=Success[list[str] | list[Organization]],
+    responses=answers("organization_list", docs.CKAN_ORGANIZATION_LIST),
+)
 def organization_list(
-    session: SessionDep, settings: SettingsDep, body: BodyDep, all_fields: bool = False
+    session: SessionDep,
+    settings: SettingsDep,
+    body: BodyDep,
+    all_fields: Annotated[bool, Query(openapi_examples=examples(whole=True))] = False,
 ) -> JSONResponse:
     full = _bool(body.get("all_fields", all_fields))
     return _run(
@@ -203,13 +270,27 @@ def organization_list(
 
 
 @actions.post("/organization_show", include_in_schema=False)
-@actions.get("/organization_show", summary="One provider", responses=ERRORS)
+@actions.get(
+    "/organization_show",
+    summary="One provider",
+    response_model=Success[Organization],
+    responses=answers(
+        "organization_show",
+        docs.CKAN_ORGANIZATION_SHOW,
+        "not_found",
+        "invalid",
+        not_found="Organization not found: nosuch",
+    ),
+)
 def organization_show(
     session: SessionDep,
     settings: SettingsDep,
     body: BodyDep,
-    id: Annotated[str | None, Query(examples=["320000-jyt"])] = None,
-    include_datasets: bool = False,
+    id: Annotated[
+        str | None,
+        Query(openapi_examples=examples(by_name="320000-jyt", by_id=docs.ORGANIZATION["id"])),
+    ] = None,
+    include_datasets: Annotated[bool, Query(openapi_examples=examples(with_datasets=True))] = False,
 ) -> JSONResponse:
     key = body.get("id", id)
     with_datasets = _bool(body.get("include_datasets", include_datasets))

@@ -180,7 +180,7 @@ def _routes() -> dict[tuple[str, str], APIRoute]:
     for prefix, router in (("", catalog_routes.router), ("/api/3/action", ckan_routes.actions)):
         for route in router.routes:
             if isinstance(route, APIRoute) and route.include_in_schema:
-                for method in route.methods:
+                for method in route.methods or ():
                     found[(prefix + route.path_format, method.lower())] = route
     return found
 

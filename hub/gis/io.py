@@ -8,15 +8,22 @@ so column names are kept short).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import orjson
-import pyogrio
-import shapely
 
 from hub.errors import Invalid
 from hub.gis.crs import STORAGE_CRS
+from hub.lazy import lazy
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+else:
+    gpd = lazy("geopandas")
+    pyogrio = lazy("pyogrio")
+    shapely = lazy("shapely")
 
 FORMATS: dict[str, tuple[str, str]] = {
     "geojson": ("GeoJSON", ".geojson"),

@@ -11,14 +11,19 @@ from __future__ import annotations
 import warnings
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import geopandas as gpd
-import numpy as np
 
 from hub.errors import ConfigError, Invalid
 from hub.gis.crs import PROVINCE_CRS
+from hub.lazy import lazy
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+else:
+    gpd = lazy("geopandas")
+    np = lazy("numpy")
 
 VENDOR = Path(str(files("hub"))) / "static" / "vendor"
 JS = ("leaflet.js", "leaflet.markercluster.js")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -20,6 +19,14 @@ from hub.gis import catchments
 from hub.gis.boundaries import load_boundaries
 from hub.gis.crs import STORAGE_CRS
 from hub.gis.indicator_queries import K12_TYPES, SCHOOLS, STATS, STUDENTS, of_types
+from hub.lazy import lazy
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+else:
+    gpd = lazy("geopandas")
+    pd = lazy("pandas")
 
 
 @dataclass

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -19,8 +18,16 @@ from hub.gis import io, maps
 from hub.gis.boundaries import load_boundaries
 from hub.gis.crs import STORAGE_CRS
 from hub.gis.indicator_queries import SCHOOLS
+from hub.lazy import lazy
 from hub.services import aid_gap, enrolment, indicators
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+else:
+    gpd = lazy("geopandas")
+    pd = lazy("pandas")
 
 REGION_LAYERS = {"province": "province", "cities": "city", "counties": "county"}
 BASE_LAYERS = (*REGION_LAYERS, "schools", "catchments")

@@ -9,17 +9,22 @@ with ``next``/``prev`` links, as GDAL's OAPIF driver and QGIS follow them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import geopandas as gpd
 from sqlmodel import Session
 
 from hub.errors import Invalid, NotFound, Unauthorized
 from hub.gis import io
 from hub.gis.boundaries import load_boundaries
+from hub.lazy import lazy
 from hub.services import indicators, layers
 from hub.settings import Settings
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+else:
+    gpd = lazy("geopandas")
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [

@@ -11,15 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Engine, select
 
-from connectors import loader, runs
-from connectors.registry import connectors
-from connectors.runner import build_context
-from connectors.streams import Reject, Stream
 from hub.errors import Forbidden, Invalid
 from hub.services.exchange import audit
 from hub.services.exchange.access import region_closure
@@ -29,6 +25,9 @@ from hub.settings import Settings
 from schemas import rules
 from schemas.people import Student
 from schemas.schools import School
+
+if TYPE_CHECKING:
+    from connectors.streams import Stream
 
 OUT_OF_SCOPE = "exchange.out_of_scope"
 MAX_BYTES = 20 * 1024 * 1024
@@ -46,6 +45,10 @@ class UploadReport:
 
 
 def stream_for(table_name: str) -> Stream:
+    # The connectors (and the shapely, calamine... they import) load with the first upload,
+    # not with the app: a server answering pulls never needs them.
+    from connectors.registry import connectors
+
     for connector in connectors().values():
         for stream in connector.streams:
             if stream.model.__tablename__ == table_name:
@@ -111,6 +114,10 @@ def upload(
     content_type: str,
     request_id: str,
 ) -> UploadReport:
+    from connectors import loader, runs
+    from connectors.runner import build_context
+    from connectors.streams import Reject
+
     if caller.org is None or "datasets:write" not in caller.scopes:
         raise Forbidden("uploads need a token with the datasets:write scope")
     if len(content) > MAX_BYTES:

@@ -14,10 +14,11 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook
 
 from connectors import digests
 from connectors.config import SourceConfig
@@ -64,23 +65,32 @@ def find_header(rows: Sequence[Sequence[Any]], expected: Sequence[str]) -> tuple
     raise ValueError(f"no header row with the expected columns {', '.join(expected)}")
 
 
+Sheets = list[tuple[str, CalamineSheet]]
+
+
+def load_sheets(path: Path, wanted: Callable[[str], bool]) -> Sheets:
+    """Parse a workbook's matching sheets. python-calamine releases the GIL while it parses, so
+    this runs in a thread, reading the next file while the current one is mapped and loaded."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    return [
+        (name, workbook.get_sheet_by_name(name)) for name in workbook.sheet_names if wanted(name)
+    ]
+
+
 def read_workbook(
     path: Path,
     expected: Sequence[str],
     sheets: Callable[[str], bool],
     shared: Mapping[str, Any] | None = None,
+    parsed: Sheets | None = None,
 ) -> Iterator[SourceRecord]:
     """Records of every matching sheet; locator = {sheet, row} with 1-based spreadsheet rows.
 
     With ``shared`` (the values the file's name gives every record) each record also carries
-    its row digest (``connectors.digests``)."""
-    workbook = CalamineWorkbook.from_path(str(path))
+    its row digest (``connectors.digests``). ``parsed``: the sheets :func:`load_sheets` gave."""
     found = False
-    for name in workbook.sheet_names:
-        if not sheets(name):
-            continue
-        sheet = workbook.get_sheet_by_name(name)
-        rows = iter(sheet.iter_rows())  # streamed: a county's sheet is never held twice
+    for name, sheet in parsed if parsed is not None else load_sheets(path, sheets):
+        rows = iter(sheet.iter_rows())  # converted row by row, never a second copy of the sheet
         head = list(itertools.islice(rows, HEADER_SCAN_ROWS + 1))
         try:
             names, first = find_header(head, expected)
@@ -179,6 +189,10 @@ def _cut_short(last: SourceRecord, others: list[SourceRecord], header: list[str]
     return bool(value) and bool(lengths) and len(value) < min(lengths)
 
 
+def _is_csv(ref: FileRef) -> bool:
+    return ref.name.lower().endswith(".csv")
+
+
 class FileDropConnector(Connector):
     """A source that drops one export per partition and period (a county's month, a year...).
 
@@ -258,49 +272,62 @@ class FileDropConnector(Connector):
         loaded: set[tuple[str, int, str]],
     ) -> Iterator[Batch]:
         partitions = dict(state.get("partitions", {}))
-        for ref in self.pending(config, state, loaded, full_refresh):
-            shared = self.file_fields(ref)
-            rejects: list[tuple[SourceRecord, Reject]] = []
-            records: Iterator[SourceRecord]
-            if ref.name.lower().endswith(".csv"):
-                rows, rejects = read_csv(ref.path, self.columns, shared)
-                records = iter(rows)
-            else:
-                records = read_workbook(ref.path, self.columns, self.wants_sheet, shared)
-            count = len(rejects)
-            chunk: list[SourceRecord] = []
-            for rec in records:
-                if shared:
-                    rec.raw.update(shared)
-                chunk.append(rec)
-                if len(chunk) == self.chunk_rows:
-                    count += len(chunk)
-                    yield Batch(
-                        source=ref.name,
-                        records=chunk,
-                        state=None,
-                        partition=ref.partition,
-                        complete=True,
-                        group=ref.sha256,
-                        last=False,
-                    )
-                    chunk = []
-            ref.rows = count + len(chunk)
-            partitions[ref.partition or ""] = {
-                "period": ref.period,
-                "file": ref.name,
-                "sha256": ref.sha256,
-                "rows": ref.rows,
-            }
-            yield Batch(
-                source=ref.name,
-                records=chunk,
-                rejects=rejects,
-                state={"partitions": dict(partitions)},
-                partition=ref.partition,
-                complete=True,
-                group=ref.sha256,
-                last=True,
-                nbytes=ref.size,
-                file=ref,
-            )
+        refs = self.pending(config, state, loaded, full_refresh)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+            ahead: dict[int, Future[Sheets]] = {}
+            for index, ref in enumerate(refs):
+                for i in (index, index + 1):  # this file (if not yet) and the next one
+                    if i < len(refs) and i not in ahead and not _is_csv(refs[i]):
+                        ahead[i] = pool.submit(load_sheets, refs[i].path, self.wants_sheet)
+                parsed = ahead.pop(index).result() if index in ahead else None
+                yield from self._read_file(ref, partitions, parsed)
+
+    def _read_file(
+        self, ref: FileRef, partitions: dict[str, Any], parsed: Sheets | None
+    ) -> Iterator[Batch]:
+        """One file's batches: chunks of a complete snapshot, the last one carrying its state."""
+        shared = self.file_fields(ref)
+        rejects: list[tuple[SourceRecord, Reject]] = []
+        records: Iterator[SourceRecord]
+        if _is_csv(ref):
+            rows, rejects = read_csv(ref.path, self.columns, shared)
+            records = iter(rows)
+        else:
+            records = read_workbook(ref.path, self.columns, self.wants_sheet, shared, parsed)
+        count = len(rejects)
+        chunk: list[SourceRecord] = []
+        for rec in records:
+            if shared:
+                rec.raw.update(shared)
+            chunk.append(rec)
+            if len(chunk) == self.chunk_rows:
+                count += len(chunk)
+                yield Batch(
+                    source=ref.name,
+                    records=chunk,
+                    state=None,
+                    partition=ref.partition,
+                    complete=True,
+                    group=ref.sha256,
+                    last=False,
+                )
+                chunk = []
+        ref.rows = count + len(chunk)
+        partitions[ref.partition or ""] = {
+            "period": ref.period,
+            "file": ref.name,
+            "sha256": ref.sha256,
+            "rows": ref.rows,
+        }
+        yield Batch(
+            source=ref.name,
+            records=chunk,
+            rejects=rejects,
+            state={"partitions": dict(partitions)},
+            partition=ref.partition,
+            complete=True,
+            group=ref.sha256,
+            last=True,
+            nbytes=ref.size,
+            file=ref,
+        )

@@ -18,7 +18,10 @@ def main() -> None:
     import adbc_driver_sqlite.dbapi as adbc
     import pyarrow.csv as pacsv
 
-    job = orjson.loads(sys.stdin.buffer.read())
+    raw = sys.stdin.buffer.read()  # a spare worker waits here with its libraries imported
+    if not raw:  # the server went away before handing it a job
+        return
+    job = orjson.loads(raw)
     out = sys.stdout.buffer
     conn = adbc.connect(f"file:{job['database']}?mode=ro")
     try:

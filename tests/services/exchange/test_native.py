@@ -87,3 +87,23 @@ def test_export_ndjson_native_path_renders_money_as_text(
     got = [orjson.loads(line) for line in client.get(url, headers=h).content.splitlines()]
     assert len(got) == 26
     assert {row["amount"] for row in got} == {"500.00"}
+
+
+def test_sqlite_export_hands_the_next_one_a_started_worker(
+    client: TestClient, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the worker process is the SQLite path's")
+    monkeypatch.setattr(native, "NATIVE_MIN_ROWS", 1)
+    seed_province(engine)
+    h = {"Authorization": f"Bearer {token_for(engine, settings, '320000')}"}
+    first = client.get("/api/v1/datasets/schools/export.csv", headers=h)
+    spare = native._spare
+    assert spare is not None
+    assert spare.poll() is None  # waiting for its job
+    second = client.get("/api/v1/datasets/schools/export.csv", headers=h)
+    assert second.text == first.text
+    assert len(first.text.splitlines()) == 27  # header and 26 schools
+    assert spare.poll() == 0  # it ran the second export
+    assert native._spare is not None
+    assert native._spare is not spare

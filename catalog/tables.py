@@ -9,7 +9,7 @@ SQLite, and on PostgreSQL a pg_trgm GIN index and a GIN index over a generated t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Text, UniqueConstraint
@@ -60,6 +60,16 @@ class CatalogSearchRow(SQLModel, table=True):
     update_cycle: str = Field(max_length=10)
     format_category: str = Field(max_length=10)
     format_type: str = Field(max_length=60)
+    published: date = Field(index=True, description="发布日期 (CKAN metadata_modified)")
+
+
+class CatalogSearchKeyword(SQLModel, table=True):
+    """One keyword of one search row, for exact tag filters (CKAN ``fq=tags:…``)."""
+
+    __tablename__ = "catalog_search_keywords"
+
+    search_id: int = Field(foreign_key="catalog_search.id", primary_key=True)
+    keyword: str = Field(sa_type=Text, primary_key=True, index=True)
 
 
 class CatalogSearchText(SQLModel, table=True):

@@ -22,7 +22,13 @@ from catalog.diff import CatalogDiff, diff_entries
 from catalog.loader import PACKAGE_DIR, LoadedCatalog, load_catalog
 from catalog.model import Entry
 from catalog.renderers import RENDERERS, ExportContext
-from catalog.tables import CatalogEntryRow, CatalogSearchRow, CatalogSearchText, CatalogVersion
+from catalog.tables import (
+    CatalogEntryRow,
+    CatalogSearchKeyword,
+    CatalogSearchRow,
+    CatalogSearchText,
+    CatalogVersion,
+)
 from hub.errors import Conflict, Invalid, NotFound
 from hub.settings import Settings
 from hub.storage.catalog_index import (
@@ -125,6 +131,7 @@ def _search_row(version: str, entry: Entry) -> CatalogSearchRow:
         update_cycle=entry.update_cycle.value,
         format_category=entry.format.category.value,
         format_type=entry.format.type,
+        published=entry.published,
     )
 
 
@@ -180,6 +187,9 @@ def publish_entries(
         search_id = int(r.id or 0)
         session.add(_search_text_row(search_id, e))
         session.add(CatalogEntryRow(search_id=search_id, entry=e.model_dump(mode="json")))
+        session.add_all(
+            CatalogSearchKeyword(search_id=search_id, keyword=k) for k in dict.fromkeys(e.keywords)
+        )
     session.commit()
     refresh_statistics(session)
     session.commit()

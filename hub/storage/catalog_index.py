@@ -49,7 +49,7 @@ from catalog.tables import (
     BIGRAM_ARRAY,
     BIGRAM_FTS_TABLE,
     FTS_TABLE,
-    CatalogEntryRow,
+    CatalogSearchKeyword,
     CatalogSearchRow,
     CatalogSearchText,
 )
@@ -225,32 +225,20 @@ def _text_condition(dialect: str, q: str) -> ColumnElement[bool]:
     return _postgresql_text(terms)
 
 
-def _keyword_condition(dialect: str, keyword: str) -> ColumnElement[bool]:
-    """Exact keyword, read from the entry's JSON; the text index first narrows the rows to
-    those whose text holds the keyword at all."""
-    if dialect == "sqlite":
-        sql = (
-            "SELECT 1 FROM catalog_entries e, json_each(e.entry, '$.keywords') k "
-            "WHERE e.search_id = catalog_search.id AND k.value = :keyword"
-        )
-    else:
-        sql = (
-            "SELECT 1 FROM catalog_entries e, json_array_elements_text(e.entry -> 'keywords') k(v) "
-            "WHERE e.search_id = catalog_search.id AND k.v = :keyword"
-        )
-    exact = text(f"EXISTS ({sql})").bindparams(_param("keyword", keyword))
-    return and_(_text_condition(dialect, keyword), exact)
+def _keyword_condition(keyword: str) -> ColumnElement[bool]:
+    rows = select(col(CatalogSearchKeyword.search_id)).where(
+        col(CatalogSearchKeyword.keyword) == keyword
+    )
+    return col(CatalogSearchRow.id).in_(rows)
 
 
 def _published_condition(first: date | None, last: date | None) -> ColumnElement[bool]:
-    published = CatalogEntryRow.entry["published"].as_string()
-    where = []
-    if first is not None:
-        where.append(published >= first.isoformat())
-    if last is not None:
-        where.append(published <= last.isoformat())
-    rows = select(col(CatalogEntryRow.search_id)).where(and_(true(), *where))
-    return col(CatalogSearchRow.id).in_(rows)
+    published = col(CatalogSearchRow.published)
+    return and_(
+        true(),
+        *([] if first is None else [published >= first]),
+        *([] if last is None else [published <= last]),
+    )
 
 
 def _column(name: str) -> Any:
@@ -267,7 +255,7 @@ def compile_condition(dialect: str, node: Condition) -> ColumnElement[bool]:
         case StartsWith(name, prefix):
             return _column(name).startswith(prefix, autoescape=True)
         case HasKeyword(keyword):
-            return _keyword_condition(dialect, keyword)
+            return _keyword_condition(keyword)
         case PublishedBetween(first, last):
             return _published_condition(first, last)
         case Contains(q):

@@ -135,3 +135,16 @@ class ScopeMove(SQLModel, table=True):
     old_region: str = Field(max_length=6, description="adcode the row was located in")
     change_version: int = Field(sa_type=BigInteger, description="the version of the move")
     moved_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class RateWindow(SQLModel, table=True):
+    """Open-data requests of one client address in one minute, shared by every server process."""
+
+    __tablename__ = "rate_windows"
+
+    key: str = Field(primary_key=True, max_length=64, description="client address")
+    window: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False),
+        description="minutes since the Unix epoch",
+    )
+    hits: int = 0

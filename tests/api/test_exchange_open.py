@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from hub.api.app import create_app
+from hub.services.exchange import ratelimit
 from hub.settings import Settings
 from schemas.schools import ClassSizeStat, School
 from tests.services.exchange.factories import seed_province, token_for
@@ -26,6 +27,31 @@ def test_open_records_rate_limited_for_anonymous_callers(limited: TestClient) ->
     url = "/api/v1/datasets/open_school_directory/records"
     assert [limited.get(url).status_code for _ in range(3)] == [200, 200, 429]
     assert "retry-after" in limited.get(url).headers
+
+
+def test_open_rate_limit_is_shared_by_worker_processes(
+    limited: TestClient, settings: Settings
+) -> None:
+    """Two apps on one database, as ``serve --workers 2`` runs them: one budget per address."""
+    url = "/api/v1/datasets/open_school_directory/records"
+    with TestClient(create_app(settings.model_copy(update={"open_rate_limit": 2}))) as other:
+        codes = [limited.get(url).status_code, other.get(url).status_code]
+        codes += [other.get(url).status_code, limited.get(url).status_code]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_rate_window_starts_afresh_each_minute_and_old_windows_go(engine: Engine) -> None:
+    minute = 29_000_000 * 60.0
+    assert ratelimit.hit(engine=engine, key="10.0.0.1", limit=1, now=minute + 5) == 1
+    with pytest.raises(ratelimit.RateLimited) as refused:
+        ratelimit.hit(engine=engine, key="10.0.0.1", limit=1, now=minute + 50)
+    assert refused.value.extra["retry_after"] == 10
+    assert ratelimit.hit(engine=engine, key="10.0.0.1", limit=1, now=minute + 65) == 1
+    assert ratelimit.hit(engine=engine, key="10.0.0.2", limit=1, now=minute + 185) == 1
+    table = ratelimit.TABLE
+    with engine.connect() as conn:
+        rows = conn.execute(select(table.c.key, table.c.window, table.c.hits)).all()
+    assert [tuple(r) for r in rows] == [("10.0.0.2", 29_000_003, 1)]
 
 
 def test_open_records_not_rate_limited_with_token(

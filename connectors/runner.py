@@ -117,19 +117,31 @@ def _confirm_repeated(
             same[rec.digest or b""] = prior
             continue
         del snap.seen[prior.key]
-        try:
-            mapped = stream.map(rec.raw, ctx)
-        except Reject as exc:
-            refused.append((rec, exc))
-            continue
-        key = stream.key_of(mapped)
-        if key in snap.seen:
-            school = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
-            refused.append((rec, _duplicate(snap.seen[key], school)))
-            continue
-        snap.seen[key] = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
-        good.append((rec, mapped))
+        _map_one(stream, ctx, rec, snap, good, refused)
     return same
+
+
+def _map_one(
+    stream: Stream,
+    ctx: Context,
+    rec: SourceRecord,
+    snap: Snapshot,
+    good: list[tuple[SourceRecord, dict[str, Any]]],
+    refused: list[tuple[SourceRecord, Reject]],
+) -> None:
+    """Map one record into ``good``, or into ``refused`` (a rule broken, a key seen before)."""
+    try:
+        mapped = stream.map(rec.raw, ctx)
+    except Reject as exc:
+        refused.append((rec, exc))
+        return
+    key = stream.key_of(mapped)
+    school = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
+    if key in snap.seen:
+        refused.append((rec, _duplicate(snap.seen[key], school)))
+        return
+    snap.seen[key] = school
+    good.append((rec, mapped))
 
 
 def _remember_rows(
@@ -184,18 +196,7 @@ def process_batch(
             snap.seen[prior.key] = prior.school
             repeated.append((rec, prior))
             continue
-        try:
-            mapped = stream.map(rec.raw, ctx)
-        except Reject as exc:
-            refused.append((rec, exc))
-            continue
-        key = stream.key_of(mapped)
-        school = mapped.get(stream.duplicate_field) if stream.duplicate_field else None
-        if key in snap.seen:
-            refused.append((rec, _duplicate(snap.seen[key], school)))
-            continue
-        snap.seen[key] = school
-        good.append((rec, mapped))
+        _map_one(stream, ctx, rec, snap, good, refused)
     same = _confirm_repeated(conn, stream, ctx, repeated, good, refused, snap)
     for check in stream.batch_checks:
         failed = check(conn, [m for _, m in good], ctx)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from hub.services.exchange import clients
 from hub.settings import Settings
+from schemas.people import Teacher
 from schemas.schools import IctSurvey
 from tests.services.exchange.factories import seed_province
 
@@ -107,3 +108,36 @@ def test_upload_xlsx_is_read_like_csv(
     )
     assert r.status_code == 200, r.text
     assert (r.json()["accepted"], len(r.json()["rejected"])) == (1, 4)
+
+
+def test_upload_cannot_take_a_row_from_another_city(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    """Nanjing may update its own teacher, not re-register Suzhou's at a Nanjing school (that
+    would move the row out of Suzhou's scope)."""
+    seed_province(engine)
+    with Session(engine) as session:
+        issued = clients.create_client(
+            session=session, org_code="320100", name="u", scopes=["datasets:read", "datasets:write"]
+        )
+        token = clients.issue_token(
+            session=session, settings=settings, client_id=issued.id, client_secret=issued.secret
+        ).access_token
+    common = {"性别": "2", "身份证件号": "11010519491231002X", "学校标识码": "2132010001",
+              "岗位类别": "1"}  # fmt: skip
+    own = {"教职工号": "T1", "姓名": "李一改", **common}
+    suzhou_s = {"教职工号": "T5", "姓名": "李五", **common}
+    rows = [own, suzhou_s]
+    r = client.post(
+        "/api/v1/datasets/teachers/uploads",
+        content=orjson.dumps(rows),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["accepted"], body["updated"]) == (1, 1), body["rejected"]
+    assert [(x["row"], x["rule"]) for x in body["rejected"]] == [(2, "exchange.out_of_scope")]
+    assert "320500" not in r.text  # where the row is held is not told
+    with Session(engine) as session:
+        moved = session.scalars(select(Teacher).where(col(Teacher.teacher_no) == "T5")).one()
+        assert moved.school_code == "2132050001"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, tuple_
 
 from hub.errors import Forbidden, Invalid
 from hub.services.exchange import audit
@@ -22,7 +22,7 @@ from hub.services.exchange.access import region_closure
 from hub.services.exchange.clients import Caller
 from hub.services.exchange.datasets import get_dataset
 from hub.settings import Settings
-from schemas import rules
+from schemas import rules, scoping
 from schemas.people import Student
 from schemas.schools import School
 
@@ -103,6 +103,26 @@ def _counties(conn: Any, mapped: list[dict[str, Any]]) -> list[str | None]:
     return out
 
 
+def _held_elsewhere(
+    conn: Any, stream: Stream, rows: list[dict[str, Any]], allowed: set[str]
+) -> set[tuple[Any, ...]]:
+    """Keys of rows the hub already holds located outside ``allowed`` (``schemas.scoping``)."""
+    table = stream.model.__table__  # type: ignore[attr-defined]
+    loc = scoping.LOCATORS.get(table.name)
+    if loc is None or loc.column in stream.key or not rows:
+        return set()  # where such a row is follows from its key: checked as a new row
+    cols = [table.c[k] for k in stream.key]
+    keys = sorted({stream.key_of(m) for m in rows}, key=str)
+    found: dict[tuple[Any, ...], Any] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        clause = cols[0].in_([k[0] for k in chunk]) if len(cols) == 1 else tuple_(*cols).in_(chunk)
+        for row in conn.execute(select(*cols, table.c[loc.column]).where(clause)):
+            found[tuple(row[:-1])] = row[-1]
+    regions = scoping.resolve(conn, table.name, found.values())
+    return {key for key, value in found.items() if regions[value] not in allowed}
+
+
 def upload(
     *,
     engine: Engine,
@@ -162,7 +182,15 @@ def upload(
                 else:
                     msg = f"row is outside {org}'s region (county {county})"
                     report.rejected.append(_reject(i, OUT_OF_SCOPE, msg, None))
-            good = kept
+            # an update may not take a row away from another region (a pupil of another city)
+            elsewhere = _held_elsewhere(conn, stream, [m for _, m in kept], set(allowed))
+            good = []
+            for i, mapped in kept:
+                if stream.key_of(mapped) in elsewhere:
+                    msg = f"the hub holds this row for a region outside {org}'s: it cannot move it"
+                    report.rejected.append(_reject(i, OUT_OF_SCOPE, msg, None))
+                else:
+                    good.append((i, mapped))
     report.rejected.sort(key=lambda r: r["row"])
     report.accepted = len(good)
     audit.append(

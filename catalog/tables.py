@@ -64,12 +64,13 @@ class CatalogSearchRow(SQLModel, table=True):
 
 
 class CatalogSearchKeyword(SQLModel, table=True):
-    """One keyword of one search row, for exact tag filters (CKAN ``fq=tags:…``)."""
+    """One keyword of one search row, for exact tag filters (CKAN ``fq=tags:…``); keyword
+    first in the primary key, so a tag's rows are read from the index alone."""
 
     __tablename__ = "catalog_search_keywords"
 
+    keyword: str = Field(sa_type=Text, primary_key=True)
     search_id: int = Field(foreign_key="catalog_search.id", primary_key=True)
-    keyword: str = Field(sa_type=Text, primary_key=True, index=True)
 
 
 class CatalogSearchText(SQLModel, table=True):

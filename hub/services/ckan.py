@@ -67,7 +67,8 @@ def search_filters(*, session: Session, version: str, queries: list[str]) -> Fil
     wanted = [f for f in queries if f.strip()]
     if not wanted:
         return Filters()
-    codes = provider_codes(session, version=version)
+    # organization ids are UUIDs of the provider codes: worked out only when asked for
+    codes = provider_codes(session, version=version) if "owner_org" in " ".join(wanted) else []
     context = Context(version=version, organizations={organization_id(c): c for c in codes})
     conditions = tuple(c for f in wanted if (c := read_fq(f, context)) is not None)
     return Filters(condition=conditions[0] if len(conditions) == 1 else AllOf(conditions))

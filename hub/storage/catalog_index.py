@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     and_,
@@ -41,6 +42,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    type_coerce,
 )
 from sqlalchemy import table as sql_table
 from sqlmodel import Session, col
@@ -225,7 +227,16 @@ def _text_condition(dialect: str, q: str) -> ColumnElement[bool]:
     return _postgresql_text(terms)
 
 
-def _keyword_condition(keyword: str) -> ColumnElement[bool]:
+def _keyword_condition(dialect: str, keyword: str) -> ColumnElement[bool]:
+    """Rows with the exact keyword. PostgreSQL gets the ids as an array first: with ``IN`` it
+    walked every row of the version in code order, probing the keywords for each (20 ms at
+    10,000 entries, against 2-7 ms)."""
+    if dialect == "postgresql":
+        sql = (
+            "(catalog_search.id = ANY(ARRAY("
+            "SELECT search_id FROM catalog_search_keywords WHERE keyword = :keyword)))"
+        )
+        return type_coerce(text(sql).bindparams(_param("keyword", keyword)), Boolean)
     rows = select(col(CatalogSearchKeyword.search_id)).where(
         col(CatalogSearchKeyword.keyword) == keyword
     )
@@ -255,7 +266,7 @@ def compile_condition(dialect: str, node: Condition) -> ColumnElement[bool]:
         case StartsWith(name, prefix):
             return _column(name).startswith(prefix, autoescape=True)
         case HasKeyword(keyword):
-            return _keyword_condition(keyword)
+            return _keyword_condition(dialect, keyword)
         case PublishedBetween(first, last):
             return _published_condition(first, last)
         case Contains(q):
@@ -344,11 +355,26 @@ def refresh_statistics(session: Session) -> None:
     """Give PostgreSQL's planner fresh statistics after a bulk publish (it would otherwise
     guess, and may scan every row instead of using the GIN indexes)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE catalog_search, catalog_search_text"))
+        session.execute(
+            text("ANALYZE catalog_search, catalog_search_text, catalog_search_keywords")
+        )
 
 
 def _searches_text(filters: Filters, q: str | None) -> bool:
-    return bool(terms_of(q)) or filters.condition is not None
+    """Whether the rows come from a text or keyword lookup (few, found by an index) rather
+    than from column filters alone (walking the code index finds a page sooner)."""
+    return bool(terms_of(q)) or (filters.condition is not None and _looks_up(filters.condition))
+
+
+def _looks_up(node: Condition) -> bool:
+    match node:
+        case Contains() | HasKeyword():
+            return True
+        case AllOf(parts) | AnyOf(parts):
+            return any(_looks_up(p) for p in parts)
+        case Negated(part):
+            return _looks_up(part)
+    return False
 
 
 def provider_codes(session: Session, *, version: str) -> list[str]:

@@ -40,20 +40,14 @@ def _backfill() -> None:
 def upgrade() -> None:
     op.create_table(
         "catalog_search_keywords",
-        sa.Column("search_id", sa.Integer(), nullable=False),
         sa.Column("keyword", sa.Text(), nullable=False),
+        sa.Column("search_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["search_id"],
             ["catalog_search.id"],
             name=op.f("fk_catalog_search_keywords_search_id_catalog_search"),
         ),
-        sa.PrimaryKeyConstraint("search_id", "keyword", name=op.f("pk_catalog_search_keywords")),
-    )
-    op.create_index(
-        op.f("ix_catalog_search_keywords_keyword"),
-        "catalog_search_keywords",
-        ["keyword"],
-        unique=False,
+        sa.PrimaryKeyConstraint("keyword", "search_id", name=op.f("pk_catalog_search_keywords")),
     )
     # NOT NULL needs a value for existing rows: a placeholder default, replaced right away.
     op.add_column(
@@ -73,5 +67,4 @@ def downgrade() -> None:
     # plain ALTER TABLE (SQLite >= 3.35): a batch copy of catalog_search would break the
     # foreign keys that point at it
     op.drop_column("catalog_search", "published")
-    op.drop_index(op.f("ix_catalog_search_keywords_keyword"), table_name="catalog_search_keywords")
     op.drop_table("catalog_search_keywords")

@@ -16,7 +16,8 @@ def test_downgrade_then_upgrade_refills_dates_and_keywords(
 ) -> None:
     publish(engine, settings, "1.0")
     assert system.downgrade(engine=engine, revision="0006") == "0006"
-    assert system.upgrade(engine=engine) == "0007"
+    head = system.revisions(engine=engine)[1]
+    assert system.upgrade(engine=engine) == head
     with Session(engine) as session:
         query = select(col(CatalogSearchRow.resource_id), col(CatalogSearchRow.published))
         dates = {str(r): p for r, p in session.execute(query).all()}

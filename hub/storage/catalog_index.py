@@ -185,25 +185,24 @@ def _fts_match(name: str, phrases: list[str]) -> tuple[Any, Any]:
 
 
 def _sqlite_text(terms: list[str]) -> ColumnElement[bool]:
-    """Longer terms through the trigram table (exact), else two-letter terms through the
-    bigram table; whatever is left confirms with LIKE on the candidates' text (a join: an
-    ``IN`` of the FTS rowids made SQLite scan the whole text table)."""
+    """Terms of 3+ characters in one trigram MATCH, two-letter terms in one bigram MATCH (both
+    exact), the two intersected (cheaper than confirming the short terms with LIKE, or an IN
+    per table); other terms confirm with LIKE on the candidates' text."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     pairs = [t for t in terms if len(t) < TRIGRAM and bigrams_of(t) == [t]]
-    indexed = long_terms or pairs
-    rest = [_like(t) for t in terms if t not in indexed]
+    rest = [_like(t) for t in terms if t not in long_terms and t not in pairs]
+    matches = []
+    for name, phrases in ((FTS_TABLE, long_terms), (BIGRAM_FTS_TABLE, pairs)):
+        if phrases:
+            fts, match = _fts_match(name, phrases)
+            matches.append(select(fts.c.rowid).where(match))
     search_id = col(CatalogSearchText.search_id)
-    if not indexed:
+    if not matches:
         return col(CatalogSearchRow.id).in_(select(search_id).where(and_(*rest)))
-    fts, match = _fts_match(FTS_TABLE if long_terms else BIGRAM_FTS_TABLE, indexed)
-    if not rest:
-        return col(CatalogSearchRow.id).in_(select(fts.c.rowid).where(match))
-    confirmed = (
-        select(search_id)
-        .join_from(fts, CatalogSearchText, search_id == fts.c.rowid)
-        .where(match, *rest)
-    )
-    return col(CatalogSearchRow.id).in_(confirmed)
+    found: Any = matches[0] if len(matches) == 1 else matches[0].intersect(matches[1])
+    if rest:
+        found = select(search_id).where(search_id.in_(found), *rest)
+    return col(CatalogSearchRow.id).in_(found)
 
 
 def _postgresql_text(terms: list[str]) -> ColumnElement[bool]:

@@ -234,6 +234,36 @@ def test_ckanapi_fq_filters_match_the_entries(dated_url: str) -> None:
     assert wrong == {}
 
 
+NATIVE_EQUIVALENTS: list[tuple[str, str | None, dict[str, str]]] = [
+    ("organization:320000-mzt", None, {"provider": "320000-MZT"}),
+    ("res_format:XLSX", None, {"format": "XLSX"}),
+    ("license_id:other-at", None, {"open": "true"}),
+    ('catalog_sharing_type:"有条件共享"', None, {"sharing_type": "有条件共享"}),
+    (
+        "+update_cycle:每年 +organization:320000-jyt",
+        None,
+        {"update_cycle": "每年", "provider": "320000-JYT"},
+    ),
+    ("catalog_classification_code:30700101", "班额", {"classification": "30700101", "q": "班额"}),
+    ("open:false", "学籍", {"open": "false", "q": "学籍"}),
+]
+
+
+def test_ckanapi_fq_answers_as_the_native_api_filters(live_url: str) -> None:
+    """fq through ckanapi and the equivalent native filters find the same resources."""
+    wrong = {}
+    with RemoteCKAN(live_url) as ckan:
+        for fq, q, params in NATIVE_EQUIVALENTS:
+            result = ckan.action.package_search(fq=fq, q=q, rows=100)
+            native = httpx.get(
+                f"{live_url}/api/v1/catalog/resources", params={**params, "limit": 1000}
+            ).json()
+            ids = sorted(r["id"] for r in native["data"])
+            if sorted(p["name"] for p in result["results"]) != ids or not ids:
+                wrong[fq] = (sorted(p["name"] for p in result["results"]), ids)
+    assert wrong == {}
+
+
 def test_ckanapi_fq_combines_with_q_and_fielded_q(dated_url: str) -> None:
     with RemoteCKAN(dated_url) as ckan:
         both = ckan.action.package_search(q="班额", fq="res_format:XLSX", rows=100)

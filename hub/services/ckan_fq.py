@@ -108,10 +108,10 @@ def _unescape(text_: str) -> str:
 
 
 def _grammar() -> pp.ParserElement:
-    and_ = pp.CaselessKeyword("AND") | pp.Literal("&&")
-    or_ = pp.CaselessKeyword("OR") | pp.Literal("||")
-    not_ = pp.CaselessKeyword("NOT") | pp.Literal("!")
-    reserved = and_ | or_ | not_ | pp.CaselessKeyword("TO")
+    and_ = pp.Keyword("AND") | pp.Literal("&&")
+    or_ = pp.Keyword("OR") | pp.Literal("||")
+    not_ = pp.Keyword("NOT") | pp.Literal("!")
+    reserved = and_ | or_ | not_ | pp.Keyword("TO")
     lpar, rpar, colon = pp.Suppress("("), pp.Suppress(")"), pp.Suppress(":")
 
     # a bare word: no whitespace or syntax characters unless escaped; +, - and ! only inside
@@ -124,13 +124,11 @@ def _grammar() -> pp.ParserElement:
     bound = (
         pp.Literal("*").set_parse_action(lambda: _Value("open"))
         | phrase.copy()
-        | (~pp.CaselessKeyword("TO") + pp.Regex(r'[^\s\[\]{}"]+')).set_parse_action(
+        | (~pp.Keyword("TO") + pp.Regex(r'[^\s\[\]{}"]+')).set_parse_action(
             lambda t: _Value("word", _unescape(t[0]))
         )
     )
-    span = (
-        pp.one_of("[ {") + bound + pp.Suppress(pp.CaselessKeyword("TO")) + bound + pp.one_of("] }")
-    )
+    span = pp.one_of("[ {") + bound + pp.Suppress(pp.Keyword("TO")) + bound + pp.one_of("] }")
     span.set_parse_action(lambda t: _Range(t[1], t[2], t[0] == "[", t[3] == "]"))
     value = span | phrase | word | star
     field = pp.Regex(r"[A-Za-z_][A-Za-z0-9_.]*|\*")

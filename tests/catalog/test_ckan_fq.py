@@ -140,3 +140,9 @@ def test_metadata_modified_single_instant() -> None:
 def test_unsupported_forms_are_refused(fq: str) -> None:
     with pytest.raises(FilterQueryError):
         read_fq(fq, CTX)
+
+
+def test_operators_are_upper_case_as_in_lucene() -> None:
+    assert parse("name:a and name:b") == And(
+        (Term("name", "a"), Term(None, "and"), Term("name", "b"))
+    )

@@ -29,6 +29,8 @@ CKAN_SORTS = {
     "title desc": "name desc",
     "title_string asc": "name asc",
     "title_string desc": "name desc",
+    "metadata_modified asc": "published asc",
+    "metadata_modified desc": "published desc",
 }
 
 

@@ -67,6 +67,9 @@ SORTS: dict[str, tuple[str, bool]] = {
     "id": ("resource_id", False),
     "id asc": ("resource_id", False),
     "id desc": ("resource_id", True),
+    "published": ("published", False),
+    "published asc": ("published", False),
+    "published desc": ("published", True),
 }
 # Columns of catalog_search that Equals / StartsWith may name.
 COLUMNS = frozenset(

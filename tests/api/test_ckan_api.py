@@ -278,3 +278,14 @@ def test_ckanapi_fq_combines_with_q_and_fielded_q(dated_url: str) -> None:
 def test_ckanapi_raises_search_error_for_a_bad_fq(live_url: str, fq: str) -> None:
     with RemoteCKAN(live_url) as ckan, pytest.raises(SearchError):
         ckan.action.package_search(fq=fq)
+
+
+def test_sort_by_metadata_modified(dated_url: str) -> None:
+    with RemoteCKAN(dated_url) as ckan:
+        newest = ckan.action.package_search(sort="metadata_modified desc", rows=100)["results"]
+        oldest = ckan.action.package_search(sort="metadata_modified asc", rows=100)["results"]
+    assert newest[0]["name"] == "regions"
+    assert oldest[-1]["name"] == "regions"
+    assert [p["metadata_modified"] for p in newest] == sorted(
+        (p["metadata_modified"] for p in newest), reverse=True
+    )

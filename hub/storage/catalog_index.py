@@ -13,10 +13,11 @@ Chinese has no spaces, so words are found as substrings, through two indexes per
 Anything else (one character, punctuation) falls back to ``LIKE`` on ``search_text``. Every
 term must match; ``LIKE`` confirms prefiltered candidates, so results are exact substrings.
 
-All terms of one search go to the index in ONE lookup (one ``@>`` holding the bigrams of every
-term on PostgreSQL, one FTS5 ``MATCH`` on SQLite). One lookup per term made each extra term a
-per-row probe of the text table: with a common word such as 教育 (in 97% of the rows) that
-doubled the time of a two-word search (EXPLAIN ANALYZE in docs/catalog.md).
+All terms of one search go to the index together (one ``@>`` holding the bigrams of every term
+on PostgreSQL; on SQLite one trigram ``MATCH`` for the longer terms and one bigram ``MATCH``
+for the two-letter ones, intersected). One lookup per term made each extra term a per-row
+probe of the text table: with a common word such as 教育 (in 97% of the rows) that doubled the
+time of a two-word search (EXPLAIN ANALYZE in docs/catalog.md).
 
 Besides the plain filters of the native API, ``Filters.condition`` takes a boolean tree of
 :data:`Condition` nodes (the CKAN ``fq`` parameter is translated into one).

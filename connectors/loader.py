@@ -88,7 +88,7 @@ def _lookup(
         else:
             # The leading column's IN lets SQLite use the index (it scans for a bare tuple IN).
             clause = and_(cols[0].in_({k[0] for k in chunk}), tuple_(*cols).in_(chunk))
-        for row in conn.execute(base.where(clause)):
+        for row in conn.execute(base.where(clause)).all():
             found[tuple(row[3:])] = Existing(row[0], row[1], bool(row[2]))
     return found
 
@@ -98,7 +98,8 @@ def _in_scope(
 ) -> dict[Key, Existing]:
     pk = next(iter(table.primary_key.columns))
     cols = [table.c[k] for k in stream.key]
-    rows = conn.execute(select(pk, table.c.content_hash, table.c.is_deleted, *cols).where(scope))
+    query = select(pk, table.c.content_hash, table.c.is_deleted, *cols).where(scope)
+    rows = conn.execute(query).all()
     return {tuple(r[3:]): Existing(r[0], r[1], bool(r[2])) for r in rows}
 
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 
 from hub.api.deps import SessionDep, SettingsDep
+from hub.api.responses import OrjsonResponse
 from hub.api.routes import catalog_docs as docs
 from hub.api.routes.catalog import examples
 from hub.errors import EduhubError, Invalid, NotFound
@@ -55,7 +55,7 @@ def _help(settings: Any, action: str) -> str:
     return f"{settings.catalog_base_uri}/api/3/action/help_show?name={action}"
 
 
-def _run(settings: Any, action: str, call: Callable[[], Any]) -> JSONResponse:
+def _run(settings: Any, action: str, call: Callable[[], Any]) -> OrjsonResponse:
     try:
         result = call()
     except (NotFound, Invalid) as exc:
@@ -65,8 +65,8 @@ def _run(settings: Any, action: str, call: Callable[[], Any]) -> JSONResponse:
             "success": False,
             "error": {"__type": type_, "message": _message(type_, exc.detail)},
         }
-        return JSONResponse(body, status_code=status)
-    return JSONResponse({"help": _help(settings, action), "success": True, "result": result})
+        return OrjsonResponse(body, status_code=status)
+    return OrjsonResponse({"help": _help(settings, action), "success": True, "result": result})
 
 
 def _message(type_: str, detail: str) -> str:
@@ -112,7 +112,7 @@ def answers(
     response_model=Success[Status],
     responses=docs.ok(docs.CKAN_STATUS),
 )
-def status_show(settings: SettingsDep) -> JSONResponse:
+def status_show(settings: SettingsDep) -> OrjsonResponse:
     return _run(settings, "status_show", lambda: ckan.status(settings=settings))
 
 
@@ -129,7 +129,7 @@ def package_list(
     body: BodyDep,
     limit: Annotated[int | None, Query(openapi_examples=examples(first_three=3))] = None,
     offset: Annotated[int, Query(openapi_examples=examples(skip_three=3))] = 0,
-) -> JSONResponse:
+) -> OrjsonResponse:
     args = {"limit": limit, "offset": offset, **body}
 
     def call() -> Any:
@@ -166,7 +166,7 @@ def package_show(
             )
         ),
     ] = None,
-) -> JSONResponse:
+) -> OrjsonResponse:
     key = body.get("id", id)
 
     def call() -> Any:
@@ -230,7 +230,7 @@ def package_search(
         str | None,
         Query(openapi_examples=examples(by_title="title asc", by_name="name desc")),
     ] = None,
-) -> JSONResponse:
+) -> OrjsonResponse:
     args = {"q": q, "fq": fq, "rows": rows, "start": start, "sort": sort, **body}
 
     def call() -> Any:
@@ -260,7 +260,7 @@ def organization_list(
     settings: SettingsDep,
     body: BodyDep,
     all_fields: Annotated[bool, Query(openapi_examples=examples(whole=True))] = False,
-) -> JSONResponse:
+) -> OrjsonResponse:
     full = _bool(body.get("all_fields", all_fields))
     return _run(
         settings,
@@ -291,7 +291,7 @@ def organization_show(
         Query(openapi_examples=examples(by_name="320000-jyt", by_id=docs.ORGANIZATION["id"])),
     ] = None,
     include_datasets: Annotated[bool, Query(openapi_examples=examples(with_datasets=True))] = False,
-) -> JSONResponse:
+) -> OrjsonResponse:
     key = body.get("id", id)
     with_datasets = _bool(body.get("include_datasets", include_datasets))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -171,10 +172,14 @@ def bench_report(scale: float, province: Path | None) -> dict[str, float]:
     _eduhub("init", env=env)
     sim = subprocess.Popen([sys.executable, "-m", "hub.cli", "synth", "serve", str(folder),
                             "--port", port], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+    # A reused folder's sources.yaml names the port it was generated for: point a copy beside
+    # it (its paths are relative to its folder) at ours.
+    sources = folder / "sources.gisbench.yaml"
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    sources.write_text(re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", text), encoding="utf-8")
     try:
         time.sleep(3)
-        pull_s = _eduhub("pull", "--all", "--quiet", "--config", str(folder / "sources.yaml"),
-                         env=env)  # fmt: skip
+        pull_s = _eduhub("pull", "--all", "--quiet", "--config", str(sources), env=env)
     finally:
         sim.terminate()
         sim.wait(timeout=10)

@@ -8,10 +8,12 @@ that would lose a record is rolled back and the run fails loudly.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -300,6 +302,22 @@ def _start_snapshot(
     return snap
 
 
+@contextmanager
+def _bulk_gc(threshold: int = 200_000) -> Iterator[None]:
+    """A pull allocates millions of short-lived, acyclic objects (rows, records, keys), freed by
+    reference counting; the cyclic collector's passes over them cost about a sixth of a pull.
+    While a connector runs, the objects alive before it are frozen out of collection and the
+    youngest generation is collected less often; both are restored afterwards."""
+    old = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(old[0], threshold), old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
 def run_connector(
     engine: Engine,
     connector: Connector,
@@ -311,6 +329,28 @@ def run_connector(
     progress: Progress | None = None,
 ) -> RunReport:
     """Pull every stream of ``connector``; the run record says what happened, even on error."""
+    with _bulk_gc():
+        return _run_connector(
+            engine,
+            connector,
+            config,
+            id_key=id_key,
+            province=province,
+            full_refresh=full_refresh,
+            progress=progress,
+        )
+
+
+def _run_connector(
+    engine: Engine,
+    connector: Connector,
+    config: SourceConfig,
+    *,
+    id_key: bytes,
+    province: str,
+    full_refresh: bool,
+    progress: Progress | None,
+) -> RunReport:
     started = time.perf_counter()
     with engine.begin() as conn:
         before = state.load_state(conn, connector.name)

@@ -74,7 +74,12 @@ class CatalogSearchKeyword(SQLModel, table=True):
 
 
 class CatalogSearchText(SQLModel, table=True):
-    """What full-text search reads, apart from the narrow filter columns so filters scan fast."""
+    """What full-text search reads, apart from the narrow filter columns so filters scan fast.
+
+    ``version`` and the sort columns repeat those of the search row (migration 0009), so that
+    a search by text alone counts and orders its matches here, without joining each match to
+    ``catalog_search``; rows are written once, at publish, and never updated.
+    """
 
     __tablename__ = "catalog_search_text"
 
@@ -83,6 +88,11 @@ class CatalogSearchText(SQLModel, table=True):
     search_bigrams: str = Field(
         sa_type=Text, description="distinct two-character words of search_text, space-separated"
     )
+    version: str = Field(max_length=10, description="catalog_search.version")
+    code: str = Field(max_length=30, description="catalog_search.code")
+    resource_id: str = Field(max_length=60, description="catalog_search.resource_id")
+    name: str = Field(max_length=200, description="catalog_search.name")
+    published: date = Field(description="catalog_search.published")
 
 
 class CatalogEntryRow(SQLModel, table=True):

@@ -135,10 +135,18 @@ def _search_row(version: str, entry: Entry) -> CatalogSearchRow:
     )
 
 
-def _search_text_row(search_id: int, entry: Entry) -> CatalogSearchText:
+def _search_text_row(row: CatalogSearchRow, entry: Entry) -> CatalogSearchText:
+    """The text of ``entry``, with the version and sort columns copied from its search row."""
     text_ = search_text(entry).lower()
     return CatalogSearchText(
-        search_id=search_id, search_text=text_, search_bigrams=" ".join(bigrams_of(text_))
+        search_id=int(row.id or 0),
+        search_text=text_,
+        search_bigrams=" ".join(bigrams_of(text_)),
+        version=row.version,
+        code=row.code,
+        resource_id=row.resource_id,
+        name=row.name,
+        published=row.published,
     )
 
 
@@ -185,7 +193,7 @@ def publish_entries(
     session.flush()
     for r, e in zip(search, entries, strict=True):
         search_id = int(r.id or 0)
-        session.add(_search_text_row(search_id, e))
+        session.add(_search_text_row(r, e))
         session.add(CatalogEntryRow(search_id=search_id, entry=e.model_dump(mode="json")))
         session.add_all(
             CatalogSearchKeyword(search_id=search_id, keyword=k) for k in dict.fromkeys(e.keywords)

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, or_, select
+from sqlmodel import Session, col
 
 from catalog.loader import PACKAGE_DIR, load_catalog
 from catalog.model import Entry
+from catalog.tables import CatalogSearchRow, CatalogSearchText
 from hub.services import catalog as service
 from hub.settings import Settings
 
@@ -50,6 +51,22 @@ def edit_entry(root: Path, resource_id: str, **changes: Any) -> None:
 def publish(engine: Engine, settings: Settings, version: str = "1.0") -> None:
     with Session(engine) as session:
         service.publish(session=session, settings=settings, version=version)
+
+
+# the columns catalog_search_text repeats from catalog_search (migration 0009)
+REPEATED = ("version", "code", "resource_id", "name", "published")
+
+
+def stale_text_rows(session: Session) -> list[int]:
+    """Search ids whose text row lacks, or differs from, its search row in a repeated column."""
+    differs = [
+        col(getattr(CatalogSearchText, c)).is_distinct_from(col(getattr(CatalogSearchRow, c)))
+        for c in REPEATED
+    ]
+    query = select(col(CatalogSearchRow.id)).outerjoin(
+        CatalogSearchText, col(CatalogSearchText.search_id) == col(CatalogSearchRow.id)
+    )
+    return [int(i) for i in session.execute(query.where(or_(*differs))).scalars()]
 
 
 def shapes_dir() -> Path:

@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,15 +42,43 @@ FILE_SOURCES = (
 KEY = "bench-id-hash-key"
 
 
+def _tree_rss(pid: int) -> int:
+    """Resident kB of a process and all its descendants (a pull's worker processes)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def sh(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command; (wall seconds, peak RSS in MB of that process)."""
+    """Run a command; (wall seconds, peak RSS in MB of that process and its children together,
+    sampled every 0.1 s, or the process's own peak if that is higher)."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.1):
+            peak = max(peak, _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    sampler.join()
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(args)}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, max(peak, usage.ru_maxrss) / 1024
 
 
 def eduhub(*args: str) -> list[str]:

@@ -22,6 +22,7 @@ from schemas.versioning import business_fields
 
 if TYPE_CHECKING:
     from connectors.config import SourceConfig
+    from connectors.prepare import Ahead
 
 Mode = Literal["snapshot_diff", "watermark", "cursor"]
 DELETED = "__deleted__"  # a mapped record carrying this key is loaded as soft-deleted
@@ -36,6 +37,9 @@ class Reject(Exception):
         self.message = message
         self.field = field
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from worker processes (connectors.prepare)
+        return (Reject, (self.rule, self.message, self.field))
+
 
 class SourceRecord(NamedTuple):
     """One record as the source holds it, and where it was (sheet + row, line, table + id...)."""
@@ -43,6 +47,9 @@ class SourceRecord(NamedTuple):
     raw: dict[str, Any]
     locator: dict[str, Any]
     digest: bytes | None = None  # of the raw values, for snapshot skipping (connectors.digests)
+    # What a worker process already made of it (connectors.prepare): the stream's model values,
+    # the Reject it raised, or None when the runner maps it itself.
+    mapped: dict[str, Any] | Reject | None = None
 
 
 @dataclass
@@ -109,6 +116,12 @@ class Stream:
             )
             for fm in self.fields
         ]
+        # The keys of a mapped record, in the order ``map`` writes them.
+        self.targets = tuple(
+            name
+            for fm in self.fields
+            for name in (fm.target if isinstance(fm.target, tuple) else (fm.target,))
+        )
         self.key_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
             (lambda record, k=self.key[0]: (record[k],))  # type: ignore[misc]
             if len(self.key) == 1
@@ -195,7 +208,10 @@ class Connector:
         *,
         full_refresh: bool,
         loaded: set[tuple[str, int, str]],
+        ahead: Ahead | None = None,
     ) -> Iterator[Batch]:
+        """Batches of ``stream`` to load. ``ahead``: worker processes a file drop may hand its
+        files to (connectors.prepare); other transports ignore it."""
         raise NotImplementedError
 
     def estimate(self, stream: Stream, config: SourceConfig) -> int | None:

@@ -55,6 +55,19 @@ class Settings(BaseSettings):
         description="Base of the stable URIs in the DCAT-AP export and CKAN links.",
     )
 
+    pull_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Worker processes that parse and map large file drops during a pull "
+        "(default: one per CPU core, at most 4; 0: read in the pull's own process).",
+    )
+    pull_workers_min_mb: float = Field(
+        default=16,
+        ge=0,
+        description="Pending file-drop megabytes below which a stream is read in process "
+        "(starting workers costs about a second).",
+    )
+
     token_key: SecretStr = Field(
         default=SecretStr(DEV_TOKEN_KEY),
         description="HS256 key that signs the exchange's access tokens (JWT). Set it in "

@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, MetaData, Table, and_, create_engine, or_, sele
 from sqlalchemy.types import NullType
 
 from connectors.config import SourceConfig
+from connectors.prepare import Ahead
 from connectors.streams import Batch, Connector, SourceRecord, Stream
 from schemas.identifiers import normalize_text
 
@@ -50,6 +51,7 @@ class ExchangeDbConnector(Connector):
         *,
         full_refresh: bool,
         loaded: set[tuple[str, int, str]],
+        ahead: Ahead | None = None,
     ) -> Iterator[Batch]:
         name = self.tables[stream.name]
         wanted = config.get("tables")

@@ -22,12 +22,13 @@ from python_calamine import CalamineSheet, CalamineWorkbook
 
 from connectors import digests
 from connectors.config import SourceConfig
+from connectors.prepare import Ahead, Prepared
 from connectors.streams import Batch, Connector, FileRef, Reject, SourceRecord, Stream
 from schemas import rules
 from schemas.identifiers import normalize_text
 
 HEADER_SCAN_ROWS = 12
-CHUNK_ROWS = 5000  # records per transaction: a county file is loaded in chunks, never at once
+CHUNK_ROWS = 20000  # records per transaction: a county file is loaded in chunks, never at once
 
 
 def fingerprint(path: Path) -> FileRef:
@@ -272,22 +273,45 @@ class FileDropConnector(Connector):
         *,
         full_refresh: bool,
         loaded: set[tuple[str, int, str]],
+        ahead: Ahead | None = None,
     ) -> Iterator[Batch]:
         partitions = dict(state.get("partitions", {}))
         refs = self.pending(config, state, loaded, full_refresh)
+        if ahead is not None and ahead.wanted(refs):
+            yield from self._read_ahead(stream, refs, partitions, ahead)
+            return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
-            ahead: dict[int, Future[Sheets]] = {}
+            parsing: dict[int, Future[Sheets]] = {}
             for index, ref in enumerate(refs):
                 for i in (index, index + 1):  # this file (if not yet) and the next one
-                    if i < len(refs) and i not in ahead and not _is_csv(refs[i]):
-                        ahead[i] = pool.submit(load_sheets, refs[i].path, self.wants_sheet)
-                parsed = ahead.pop(index).result() if index in ahead else None
-                yield from self._read_file(ref, partitions, parsed)
+                    if i < len(refs) and i not in parsing and not _is_csv(refs[i]):
+                        parsing[i] = pool.submit(load_sheets, refs[i].path, self.wants_sheet)
+                parsed = parsing.pop(index).result() if index in parsing else None
+                records, rejects = self.file_records(ref, parsed)
+                yield from self._batches(ref, partitions, records, rejects)
 
-    def _read_file(
-        self, ref: FileRef, partitions: dict[str, Any], parsed: Sheets | None
+    def _read_ahead(
+        self, stream: Stream, refs: list[FileRef], partitions: dict[str, Any], ahead: Ahead
     ) -> Iterator[Batch]:
-        """One file's batches: chunks of a complete snapshot, the last one carrying its state."""
+        """Files parsed and mapped by worker processes, a few ahead, consumed in order."""
+        futures: dict[int, Future[Prepared]] = {}
+        try:
+            for index, ref in enumerate(refs):
+                for i in range(index, min(len(refs), index + ahead.pool.workers + 1)):
+                    if i not in futures:
+                        futures[i] = ahead.submit(self.name, stream.name, refs[i])
+                prepared = futures.pop(index).result()
+                yield from self._batches(
+                    ref, partitions, prepared.records(stream), prepared.rejects
+                )
+        finally:
+            for future in futures.values():
+                future.cancel()
+
+    def file_records(
+        self, ref: FileRef, parsed: Sheets | None = None
+    ) -> tuple[Iterator[SourceRecord], list[tuple[SourceRecord, Reject]]]:
+        """A file's records (with the values its name gives each) and its refused lines."""
         shared = self.file_fields(ref)
         rejects: list[tuple[SourceRecord, Reject]] = []
         records: Iterator[SourceRecord]
@@ -296,11 +320,21 @@ class FileDropConnector(Connector):
             records = iter(rows)
         else:
             records = read_workbook(ref.path, self.columns, self.wants_sheet, shared, parsed)
+        if shared:
+            records = _with_shared(records, shared)
+        return records, rejects
+
+    def _batches(
+        self,
+        ref: FileRef,
+        partitions: dict[str, Any],
+        records: Iterator[SourceRecord],
+        rejects: list[tuple[SourceRecord, Reject]],
+    ) -> Iterator[Batch]:
+        """One file's batches: chunks of a complete snapshot, the last one carrying its state."""
         count = len(rejects)
         chunk: list[SourceRecord] = []
         for rec in records:
-            if shared:
-                rec.raw.update(shared)
             chunk.append(rec)
             if len(chunk) == self.chunk_rows:
                 count += len(chunk)
@@ -333,3 +367,9 @@ class FileDropConnector(Connector):
             nbytes=ref.size,
             file=ref,
         )
+
+
+def _with_shared(records: Iterator[SourceRecord], shared: dict[str, Any]) -> Iterator[SourceRecord]:
+    for rec in records:
+        rec.raw.update(shared)
+        yield rec

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import httpx
 
 from connectors.config import SourceConfig
+from connectors.prepare import Ahead
 from connectors.streams import Batch, Connector, SourceRecord, Stream
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -258,6 +259,7 @@ class HttpConnector(Connector):
         *,
         full_refresh: bool,
         loaded: set[tuple[str, int, str]],
+        ahead: Ahead | None = None,
     ) -> Iterator[Batch]:
         path = self.endpoints[stream.name]
         params = dict(config.get("params") or {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import orjson
 from sqlalchemy import Engine, func, select
 
 from connectors.config import ConfigProblem, SourcesFile, load_sources
+from connectors.prepare import Pool
 from connectors.registry import connectors, names
 from connectors.runner import Progress, RunReport, run_connector
 from connectors.runs import list_runs
@@ -74,17 +76,25 @@ def pull(
     says why) since later sources are checked against earlier ones."""
     available = connectors()
     reports: list[RunReport] = []
-    for name in names_to_run:
-        report = run_connector(
-            engine,
-            available[name],
-            sources.sources[name],
-            id_key=settings.id_hash_key_bytes,
-            province=settings.province_code,
-            full_refresh=full_refresh,
-            progress=progress(name) if progress else None,
-        )
-        reports.append(report)
+    workers = settings.pull_workers
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
+    pool = Pool(workers, min_bytes=int(settings.pull_workers_min_mb * (1 << 20)))
+    try:
+        for name in names_to_run:
+            report = run_connector(
+                engine,
+                available[name],
+                sources.sources[name],
+                id_key=settings.id_hash_key_bytes,
+                province=settings.province_code,
+                full_refresh=full_refresh,
+                progress=progress(name) if progress else None,
+                pool=pool,
+            )
+            reports.append(report)
+    finally:
+        pool.close()
     return reports
 
 

@@ -108,3 +108,25 @@ def test_bulk_insert_rolls_back_with_its_transaction(engine: Engine) -> None:
     with pytest.raises(RuntimeError):
         failing_batch()
     assert _read(engine, FAST) == []
+
+
+@pytest.mark.usefixtures("tables")
+def test_postgresql_inserts_go_through_copy(engine: Engine) -> None:
+    """A bulk INSERT on PostgreSQL is a COPY (and stores what the INSERT would: see above);
+    SQLite and UPDATEs keep the cursor's executemany."""
+    import connectors.loader as loader
+
+    copied: list[str] = []
+    copy = loader._copy
+
+    def spy(conn: Connection, table: Table, names: list[str], rows: list[Any]) -> None:
+        copied.append(table.name)
+        copy(conn, table, names, rows)
+
+    with patch.object(loader, "_copy", spy), engine.begin() as conn:
+        executemany(conn, insert(FAST), _rows())
+        executemany(
+            conn, update(FAST).where(FAST.c.id == bindparam("_pk")), [{"_pk": 1, "text": "x"}]
+        )
+    assert copied == (["bulk_fast"] if engine.dialect.name == "postgresql" else [])
+    assert len(_read(engine, FAST)) == 59

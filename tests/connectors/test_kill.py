@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ VOLATILE = {
     "loaded_at",
     "updated_at",
     "resolved_run_id",
+    "moved_at",
 }
 
 
@@ -167,6 +169,69 @@ def test_resumed_pull_after_sigkill_matches_uninterrupted_pull(
             if rows != expected[name]
         }
         assert not diff, diff
+    finally:
+        engine.dispose()
+        for _ in databases:
+            pass
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (a worker outliving its runner)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif("sqlite" not in BACKENDS, reason="SQLite not in the tested backends")
+def test_sigkill_with_worker_processes_leaves_no_worker_and_resumes(
+    references: Callable[[str], Reference],
+    province: Province,
+    templates: Templates,
+    tmp_path: Path,
+) -> None:
+    """Workers parse and map the files (connectors.prepare). Once they run, the pull is killed:
+    they exit on their own, and the resumed pull ends like the uninterrupted one."""
+    expected, _ = references("sqlite")
+    databases = _database("sqlite", tmp_path, templates)
+    url = next(databases)
+    settings = make_settings(url, tmp_path / "data")
+    marker = f"EDUHUB_TEST_WORKER_MARK_{os.getpid()}_{random.randrange(1 << 30)}"
+    env = dict(
+        os.environ,
+        EDUHUB_DATABASE_URL=url,
+        EDUHUB_ID_HASH_KEY=TEST_KEY,
+        EDUHUB_DATA_DIR=str(settings.data_dir),
+        EDUHUB_PULL_WORKERS="2",
+        EDUHUB_PULL_WORKERS_MIN_MB="0",
+        **{marker: "1"},
+    )
+    args = ["pull", "--all", "--config", str(province.sources_path), "--quiet"]
+    engine = make_engine(url)
+    try:
+        runner = subprocess.Popen([sys.executable, "-m", "hub.cli", *args], cwd=ROOT, env=env)
+        deadline = time.monotonic() + 60
+        while len(_processes_with(marker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the runner, then its workers
+        assert runner.poll() is None, "the pull ended before its workers were seen"
+        assert len(_processes_with(marker)) >= 2
+        runner.send_signal(signal.SIGKILL)
+        assert runner.wait() == -signal.SIGKILL
+        deadline = time.monotonic() + 10
+        while _processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _processes_with(marker), "worker processes outlived the killed pull"
+        reports = pull_all(engine, settings, province.sources)
+        assert all(r.status == "ok" for r in reports.values())
+        got = dump(engine)
+        assert got == expected, [name for name in got if got[name] != expected[name]]
     finally:
         engine.dispose()
         for _ in databases:

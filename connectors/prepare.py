@@ -1,0 +1,144 @@
+"""Reading and mapping a file drop's files in worker processes, ahead of the runner.
+
+Parsing a county's workbook and mapping its rows are pure work on one file: they need the file,
+the stream and the :class:`~connectors.streams.Context`, not the database. A pull of many large
+files hands them to a process pool (python-calamine parses, the stream maps each row, rows the
+partition's last snapshot repeats are not mapped), while the runner's own process validates
+against the hub, writes and commits, file after file in the same order as without workers. What
+the runner decides is unchanged: it re-checks every digest skip and maps any record the worker
+left unmapped, so the database ends the same with or without workers (a test pulls both ways).
+
+Records cross the process boundary as plain tuples (column names once per layout), which
+pickles at a few microseconds per row, against about 35 µs to map one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from connectors.streams import Context, FileRef, Reject, SourceRecord, Stream
+
+if TYPE_CHECKING:
+    from connectors.transports.file_drop import FileDropConnector
+
+MIN_BYTES = 16 << 20  # below this a pull's pending files are read in process: spawning costs ~1 s
+Layout = tuple[tuple[str, ...], tuple[str, ...]]  # raw record keys, locator keys
+Row = tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file for a worker: which connector and stream, the file, and what not to map."""
+
+    connector: str
+    stream: str
+    ref: FileRef
+    ctx: Context
+    skip: frozenset[bytes] = frozenset()  # row digests of the partition's last snapshot
+
+
+@dataclass
+class Prepared:
+    """A file's records, mapped: rows are (layout, raw values, locator values, digest, mapped),
+    mapped being the model values in ``Stream.targets`` order, a Reject, or None (not mapped)."""
+
+    layouts: list[Layout]
+    rows: list[Row]
+    rejects: list[tuple[SourceRecord, Reject]]
+
+    def records(self, stream: Stream) -> Iterator[SourceRecord]:
+        targets = stream.targets
+        for layout, raw, locator, digest, mapped in self.rows:
+            names, where = self.layouts[layout]
+            if type(mapped) is tuple:
+                mapped = dict(zip(targets, mapped, strict=True))
+            yield SourceRecord(
+                dict(zip(names, raw, strict=True)),
+                dict(zip(where, locator, strict=True)),
+                digest,
+                mapped,
+            )
+
+
+def prepare(job: Job) -> Prepared:
+    """Read one file and map its records (in a worker process)."""
+    from connectors.registry import connectors
+
+    connector: FileDropConnector = connectors()[job.connector]  # type: ignore[assignment]
+    stream = next(s for s in connector.streams if s.name == job.stream)
+    records, rejects = connector.file_records(job.ref)
+    layouts: dict[Layout, int] = {}
+    rows: list[Row] = []
+    for rec in records:
+        layout = (tuple(rec.raw), tuple(rec.locator))
+        index = layouts.setdefault(layout, len(layouts))
+        mapped: Any = None
+        if rec.digest is None or rec.digest not in job.skip:
+            try:
+                mapped = tuple(stream.map(rec.raw, job.ctx).values())
+            except Reject as exc:
+                mapped = exc
+        rows.append(
+            (index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, mapped)
+        )
+    return Prepared(list(layouts), rows, rejects)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose runner died (``kill -9``) exits instead of waiting for work forever."""
+    while True:
+        threading.Event().wait(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _init_worker(parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+class Pool:
+    """Worker processes for a whole pull, started on first use (``spawn``: the runner holds
+    threads and database connections that a fork would copy)."""
+
+    def __init__(self, workers: int, min_bytes: int = MIN_BYTES) -> None:
+        self.workers = workers
+        self.min_bytes = min_bytes
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(self, job: Job) -> Future[Prepared]:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
+            )
+        return self._executor.submit(prepare, job)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+@dataclass
+class Ahead:
+    """What the runner lends a file-drop stream's reader: the pool, the stream's context, and
+    ``skip(partition)``, the row digests of the partition's last loaded snapshot."""
+
+    pool: Pool
+    ctx: Context
+    skip: Callable[[str | None], frozenset[bytes]] = field(default=lambda _p: frozenset())
+
+    def wanted(self, refs: list[FileRef]) -> bool:
+        """Whether these pending files are worth the worker processes."""
+        return self.pool.workers > 0 and sum(r.size for r in refs) >= self.pool.min_bytes
+
+    def submit(self, connector: str, stream: str, ref: FileRef) -> Future[Prepared]:
+        return self.pool.submit(Job(connector, stream, ref, self.ctx, self.skip(ref.partition)))

@@ -1,0 +1,156 @@
+"""Files read and mapped by worker processes (connectors.prepare) load exactly what the runner
+loads on its own: the same database after a full pull and after the next month's pull (whose
+repeated rows the workers leave unmapped), and the same quarantine."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from connectors.config import load_sources
+from connectors.prepare import Ahead, Job, Pool, prepare
+from connectors.registry import connectors
+from connectors.streams import Context, Reject
+from hub.settings import Settings
+from hub.storage.engine import make_engine
+from hub.synth.periods import advance
+from tests.conftest import BACKENDS, TEST_KEY, Templates, _fresh_database
+from tests.connectors.conftest import Simulator, copy_province, pull_all, write_sources
+from tests.connectors.test_kill import dump
+
+pytestmark = pytest.mark.slow
+
+
+def test_reject_survives_pickling() -> None:
+    again = pickle.loads(pickle.dumps(Reject("id.check_digit", "校验位错误", "身份证件号")))
+    assert (again.rule, again.message, again.field) == (
+        "id.check_digit",
+        "校验位错误",
+        "身份证件号",
+    )
+
+
+def test_prepared_records_are_what_the_stream_maps(province_template: Path) -> None:
+    connector = connectors()["student_registry"]
+    stream = connector.streams[0]
+    ref = connector.files(load_sources(province_template / "sources.yaml").sources[connector.name])[
+        0
+    ]
+    ctx = Context(province="32", id_key=TEST_KEY.encode())
+    prepared = pickle.loads(pickle.dumps(prepare(Job(connector.name, stream.name, ref, ctx))))
+    records, _ = connector.file_records(ref)  # type: ignore[attr-defined]
+    expected = list(records)
+    got = list(prepared.records(stream))
+    assert len(got) == len(expected) > 100
+    for rec, mine in zip(expected, got, strict=True):
+        assert (mine.raw, mine.locator, mine.digest) == (rec.raw, rec.locator, rec.digest)
+        mapped: Any
+        try:
+            mapped = stream.map(rec.raw, ctx)
+        except Reject as exc:
+            mapped = (exc.rule, exc.field)
+        if isinstance(mine.mapped, Reject):
+            assert (mine.mapped.rule, mine.mapped.field) == mapped
+        else:
+            assert mine.mapped == mapped
+
+
+def test_skipped_digests_are_left_unmapped(province_template: Path) -> None:
+    connector = connectors()["student_registry"]
+    stream = connector.streams[0]
+    ref = connector.files(load_sources(province_template / "sources.yaml").sources[connector.name])[
+        0
+    ]
+    records, _ = connector.file_records(ref)  # type: ignore[attr-defined]
+    digests = [r.digest for r in records if r.digest is not None]
+    skip = frozenset(digests[::2])
+    ctx = Context(province="32", id_key=TEST_KEY.encode())
+    prepared = prepare(Job(connector.name, stream.name, ref, ctx, skip))
+    unmapped = {r.digest for r in prepared.records(stream) if r.mapped is None}
+    assert unmapped == skip
+
+
+def _pull(engine: Engine, settings: Settings, folder: Path) -> None:
+    sim = Simulator(folder)
+    try:
+        sources = load_sources(write_sources(folder, sim.port, "sources.test.yaml"))
+        reports = pull_all(engine, settings, sources)
+    finally:
+        sim.stop()
+    assert all(r.status == "ok" for r in reports.values()), reports
+
+
+@pytest.fixture(params=BACKENDS)
+def two_hubs(
+    request: pytest.FixtureRequest, templates: Templates, tmp_path: Path
+) -> Iterator[tuple[Engine, Engine]]:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    made = [_fresh_database(request.param, tmp_path / name, templates) for name in ("a", "b")]
+    engines = [make_engine(next(databases)) for databases in made]
+    try:
+        yield engines[0], engines[1]
+    finally:
+        for engine in engines:
+            engine.dispose()
+        for databases in made:
+            for _ in databases:
+                pass
+
+
+def test_pull_with_workers_matches_pull_without(
+    two_hubs: tuple[Engine, Engine],
+    province_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    alone, helped = two_hubs
+    submitted: list[str] = []
+    submit = Ahead.submit
+
+    def spy(self: Ahead, connector: str, stream: str, ref: Any) -> Any:
+        submitted.append(ref.name)
+        return submit(self, connector, stream, ref)
+
+    monkeypatch.setattr(Ahead, "submit", spy)
+    folder = copy_province(province_template, tmp_path / "province")
+
+    def settings(engine: Engine, workers: int) -> Settings:
+        return Settings(
+            database_url=engine.url.render_as_string(hide_password=False),
+            id_hash_key=TEST_KEY,
+            data_dir=tmp_path / "data",
+            pull_workers=workers,
+            pull_workers_min_mb=0,
+        )
+
+    for step in ("base month", "next month"):
+        if step == "next month":
+            advance(folder, workers=1)
+        _pull(alone, settings(alone, 0), folder)
+        assert not submitted
+        _pull(helped, settings(helped, 2), folder)
+        assert submitted, "the workers were not used"
+        submitted.clear()
+        expected, got = dump(alone), dump(helped)
+        diff = {
+            name: (sorted(set(rows) ^ set(expected[name]))[:2], len(rows), len(expected[name]))
+            for name, rows in got.items()
+            if rows != expected[name]
+        }
+        assert not diff, (step, diff)
+
+
+def test_pool_is_used_only_for_enough_bytes(province_template: Path) -> None:
+    connector = connectors()["student_registry"]
+    refs = connector.files(load_sources(province_template / "sources.yaml").sources[connector.name])
+    size = sum(r.size for r in refs)
+    ctx = Context(province="32", id_key=b"k")
+    assert Ahead(Pool(2, min_bytes=size), ctx).wanted(refs)
+    assert not Ahead(Pool(2, min_bytes=size + 1), ctx).wanted(refs)
+    assert not Ahead(Pool(0, min_bytes=0), ctx).wanted(refs)

@@ -15,7 +15,8 @@ from sqlalchemy import Engine
 from connectors.config import load_sources
 from connectors.prepare import Ahead, Job, Pool, prepare
 from connectors.registry import connectors
-from connectors.streams import Context, Reject
+from connectors.streams import Context, FileRef, Reject
+from connectors.transports.file_drop import FileDropConnector
 from hub.settings import Settings
 from hub.storage.engine import make_engine
 from hub.synth.periods import advance
@@ -24,6 +25,13 @@ from tests.connectors.conftest import Simulator, copy_province, pull_all, write_
 from tests.connectors.test_kill import dump
 
 pytestmark = pytest.mark.slow
+
+
+def _registry(province: Path) -> tuple[FileDropConnector, list[FileRef]]:
+    connector = connectors()["student_registry"]
+    assert isinstance(connector, FileDropConnector)
+    config = load_sources(province / "sources.yaml").sources[connector.name]
+    return connector, connector.files(config)
 
 
 def test_reject_survives_pickling() -> None:
@@ -36,14 +44,11 @@ def test_reject_survives_pickling() -> None:
 
 
 def test_prepared_records_are_what_the_stream_maps(province_template: Path) -> None:
-    connector = connectors()["student_registry"]
-    stream = connector.streams[0]
-    ref = connector.files(load_sources(province_template / "sources.yaml").sources[connector.name])[
-        0
-    ]
+    connector, refs = _registry(province_template)
+    stream, ref = connector.streams[0], refs[0]
     ctx = Context(province="32", id_key=TEST_KEY.encode())
     prepared = pickle.loads(pickle.dumps(prepare(Job(connector.name, stream.name, ref, ctx))))
-    records, _ = connector.file_records(ref)  # type: ignore[attr-defined]
+    records, _ = connector.file_records(ref)
     expected = list(records)
     got = list(prepared.records(stream))
     assert len(got) == len(expected) > 100
@@ -61,12 +66,9 @@ def test_prepared_records_are_what_the_stream_maps(province_template: Path) -> N
 
 
 def test_skipped_digests_are_left_unmapped(province_template: Path) -> None:
-    connector = connectors()["student_registry"]
-    stream = connector.streams[0]
-    ref = connector.files(load_sources(province_template / "sources.yaml").sources[connector.name])[
-        0
-    ]
-    records, _ = connector.file_records(ref)  # type: ignore[attr-defined]
+    connector, refs = _registry(province_template)
+    stream, ref = connector.streams[0], refs[0]
+    records, _ = connector.file_records(ref)
     digests = [r.digest for r in records if r.digest is not None]
     skip = frozenset(digests[::2])
     ctx = Context(province="32", id_key=TEST_KEY.encode())
@@ -147,8 +149,7 @@ def test_pull_with_workers_matches_pull_without(
 
 
 def test_pool_is_used_only_for_enough_bytes(province_template: Path) -> None:
-    connector = connectors()["student_registry"]
-    refs = connector.files(load_sources(province_template / "sources.yaml").sources[connector.name])
+    _, refs = _registry(province_template)
     size = sum(r.size for r in refs)
     ctx = Context(province="32", id_key=b"k")
     assert Ahead(Pool(2, min_bytes=size), ctx).wanted(refs)

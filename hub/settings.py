@@ -59,7 +59,8 @@ class Settings(BaseSettings):
         default=None,
         ge=0,
         description="Worker processes that parse and map large file drops during a pull "
-        "(default: one per CPU core, at most 4; 0: read in the pull's own process).",
+        "(default: one per CPU core but one, at least 1 and at most 4; 0: read in the "
+        "pull's own process).",
     )
     pull_workers_min_mb: float = Field(
         default=16,

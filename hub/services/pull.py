@@ -77,8 +77,8 @@ def pull(
     available = connectors()
     reports: list[RunReport] = []
     workers = settings.pull_workers
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 4)
+    if workers is None:  # a core for the runner, the others (up to 4) for the workers
+        workers = max(1, min((os.cpu_count() or 1) - 1, 4))
     pool = Pool(workers, min_bytes=int(settings.pull_workers_min_mb * (1 << 20)))
     try:
         for name in names_to_run:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 
 from connectors.identity import CHUNK
-from connectors.streams import DELETED, Stream, source_key
+from connectors.streams import DELETED, HASHED, Stream, source_key
 from schemas import scoping
 from schemas.base import utcnow
 from schemas.versioning import allocate_versions, content_hash
@@ -66,6 +66,13 @@ def _defaults(table: Table, columns: Sequence[str]) -> dict[str, Any]:
         arg = getattr(default, "arg", None)
         out[name] = arg if default is not None and not callable(arg) else None
     return out
+
+
+def row_hash(stream: Stream, row: dict[str, Any]) -> str:
+    """The content hash :func:`load_batch` gives a mapped record (its defaults filled in)."""
+    for name, default in _defaults(_table(stream), stream.columns).items():
+        row.setdefault(name, default)
+    return content_hash(row, stream.columns)
 
 
 def lookup(conn: Connection, stream: Stream, keys: Iterable[Key]) -> dict[Key, Existing]:
@@ -227,11 +234,15 @@ def load_batch(
 
     prepared: list[tuple[Key, dict[str, Any], str, bool]] = []
     for row in records:  # completed in place: the caller's mapped records are not reused
+        known = row.pop(HASHED, None)
         for name, default in defaults.items():
             row.setdefault(name, default)
         gone = bool(row.pop(DELETED, False))
-        digest = content_hash({**row, DELETED: True}, [*columns, DELETED]) if gone else None
-        prepared.append((stream.key_of(row), row, digest or content_hash(row, columns), gone))
+        if gone:
+            digest = content_hash({**row, DELETED: True}, [*columns, DELETED])
+        else:
+            digest = known or content_hash(row, columns)
+        prepared.append((stream.key_of(row), row, digest, gone))
 
     batch_keys = {key for key, *_ in prepared}
     existing: dict[Key, Existing] = {}

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 PACK_ROWS = 2000  # rows per pickled chunk of a prepared file
 MIN_BYTES = 16 << 20  # below this a pull's pending files are read in process: spawning costs ~1 s
 Layout = tuple[tuple[str, ...], tuple[str, ...]]  # raw record keys, locator keys
-Row = tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]
+Row = tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any, str | Reject | None]
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ class Job:
 
 @dataclass
 class Prepared:
-    """A file's records, mapped: rows are (layout, raw values, locator values, digest, mapped),
-    mapped being the model values in ``Stream.targets`` order, a Reject, or None (not mapped).
+    """A file's records, mapped: rows are (layout, raw values, locator values, digest, mapped,
+    precheck), mapped being the model values in ``Stream.targets`` order, a Reject, or None (not
+    mapped), precheck as in :class:`SourceRecord`.
     Rows travel and wait pickled, ``PACK_ROWS`` to a chunk: as objects a row takes about 4 KB
     (a 60,000-pupil county would hold 250 MB in the worker and again in the runner), pickled
     about 400 bytes, and the runner unpacks one chunk at a time."""
@@ -61,7 +62,7 @@ class Prepared:
         targets = stream.targets
         while self.chunks:
             rows: list[Row] = pickle.loads(self.chunks.pop(0))
-            for layout, raw, locator, digest, mapped in rows:
+            for layout, raw, locator, digest, mapped, precheck in rows:
                 names, where = self.layouts[layout]
                 if type(mapped) is tuple:
                     mapped = dict(zip(targets, mapped, strict=True))
@@ -70,6 +71,7 @@ class Prepared:
                     dict(zip(where, locator, strict=True)),
                     digest,
                     mapped,
+                    precheck,
                 )
 
 
@@ -82,25 +84,52 @@ def prepare(job: Job) -> Prepared:
     records, rejects = connector.file_records(job.ref)
     layouts: dict[Layout, int] = {}
     chunks: list[bytes] = []
-    rows: list[Row] = []
+    pending: list[tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]] = []
     for rec in records:
         layout = (tuple(rec.raw), tuple(rec.locator))
         index = layouts.setdefault(layout, len(layouts))
         mapped: Any = None
         if rec.digest is None or rec.digest not in job.skip:
             try:
-                mapped = tuple(stream.map(rec.raw, job.ctx).values())
+                mapped = stream.map(rec.raw, job.ctx)
             except Reject as exc:
                 mapped = exc
-        rows.append(
+        pending.append(
             (index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, mapped)
         )
-        if len(rows) == PACK_ROWS:
-            chunks.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
-            rows = []
-    if rows:
-        chunks.append(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+        if len(pending) == PACK_ROWS:
+            chunks.append(_pack(stream, job.ctx, pending))
+            pending = []
+    if pending:
+        chunks.append(_pack(stream, job.ctx, pending))
     return Prepared(list(layouts), chunks, rejects)
+
+
+def _pack(
+    stream: Stream,
+    ctx: Context,
+    pending: list[tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]],
+) -> bytes:
+    """Rows checked (when every batch check of the stream is pure), hashed and pickled."""
+    from connectors.loader import row_hash
+
+    prechecks: dict[int, str | Reject] = {}
+    if all(getattr(check, "pure", False) for check in stream.batch_checks):
+        at = [i for i, row in enumerate(pending) if type(row[4]) is dict]
+        mapped = [pending[i][4] for i in at]
+        for check in stream.batch_checks:
+            failed = check(None, mapped, ctx)  # type: ignore[arg-type]  # pure: no connection
+            prechecks.update((at[k], reason) for k, reason in failed.items())
+            keep = [k for k in range(len(at)) if k not in failed]
+            at, mapped = [at[k] for k in keep], [mapped[k] for k in keep]
+        for i, values in zip(at, mapped, strict=True):
+            prechecks[i] = row_hash(stream, dict(values))
+    rows: list[Row] = []
+    for i, (layout, raw, locator, digest, mapped_) in enumerate(pending):
+        if type(mapped_) is dict and len(mapped_) == len(stream.targets):
+            mapped_ = tuple(mapped_.values())  # else (a check added columns) sent as it is
+        rows.append((layout, raw, locator, digest, mapped_, prechecks.get(i)))
+    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _exit_with_parent(parent: int) -> None:

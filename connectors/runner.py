@@ -24,7 +24,16 @@ from connectors import digests, loader, quarantine, retry, runs, state
 from connectors.config import SourceConfig
 from connectors.prepare import Ahead, Pool
 from connectors.runs import Counts
-from connectors.streams import Batch, Connector, Context, Reject, SourceRecord, Stream
+from connectors.streams import (
+    HASHED,
+    Batch,
+    BatchCheck,
+    Connector,
+    Context,
+    Reject,
+    SourceRecord,
+    Stream,
+)
 from schemas import rules
 from schemas.identifiers import normalize_text
 from schemas.reference import Region
@@ -152,6 +161,26 @@ def _map_one(
     good.append((rec, mapped))
 
 
+def _check(
+    conn: Connection,
+    check: BatchCheck,
+    good: list[tuple[SourceRecord, dict[str, Any]]],
+    ctx: Context,
+) -> dict[int, Reject]:
+    """A batch check's failures by index in ``good``: a pure check's verdict on a record a
+    worker already checked is the worker's (connectors.prepare)."""
+    if not getattr(check, "pure", False):
+        return check(conn, [m for _, m in good], ctx)
+    todo = [i for i, (rec, _) in enumerate(good) if rec.precheck is None]
+    failed = {
+        i: rec.precheck for i, (rec, _) in enumerate(good) if isinstance(rec.precheck, Reject)
+    }
+    if todo:
+        found = check(conn, [good[i][1] for i in todo], ctx)
+        failed.update((todo[k], reason) for k, reason in found.items())
+    return failed
+
+
 def _remember_rows(
     stream: Stream,
     snap: Snapshot,
@@ -207,10 +236,13 @@ def process_batch(
         _map_one(stream, ctx, rec, snap, good, refused)
     same = _confirm_repeated(conn, stream, ctx, repeated, good, refused, snap)
     for check in stream.batch_checks:
-        failed = check(conn, [m for _, m in good], ctx)
+        failed = _check(conn, check, good, ctx)
         if failed:
             refused.extend((good[i][0], reason) for i, reason in sorted(failed.items()))
             good = [g for i, g in enumerate(good) if i not in failed]
+    for rec, mapped in good:
+        if type(rec.precheck) is str:
+            mapped[HASHED] = rec.precheck
 
     snap.protected.update(k for rec, _ in refused if (k := stream.raw_key(rec.raw)))
     if batch.complete and stream.scope and batch.partition is None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 Mode = Literal["snapshot_diff", "watermark", "cursor"]
 DELETED = "__deleted__"  # a mapped record carrying this key is loaded as soft-deleted
+HASHED = "__content_hash__"  # a mapped record's content hash, when a worker computed it
 
 
 class Reject(Exception):
@@ -50,6 +51,10 @@ class SourceRecord(NamedTuple):
     # What a worker process already made of it (connectors.prepare): the stream's model values,
     # the Reject it raised, or None when the runner maps it itself.
     mapped: dict[str, Any] | Reject | None = None
+    # The stream's batch checks, when all are pure, run by that worker too: the record's content
+    # hash if it passed them, the Reject if it failed one (applied where the runner's checks
+    # would be), or None when the runner checks it itself.
+    precheck: str | Reject | None = None
 
 
 @dataclass

@@ -39,9 +39,9 @@ class Tracked(SQLModel):
     change feed can be read across every table in one order without gaps.
     """
 
-    source_system: str = Field(max_length=40, index=True)
+    source_system: str = Field(max_length=40)
     source_key: str = Field(max_length=200)
-    run_id: int | None = Field(default=None, foreign_key="connector_runs.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="connector_runs.id")
     first_seen: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     last_seen: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     content_hash: str = Field(default="", max_length=64)

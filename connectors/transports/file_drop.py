@@ -28,7 +28,7 @@ from schemas import rules
 from schemas.identifiers import normalize_text
 
 HEADER_SCAN_ROWS = 12
-CHUNK_ROWS = 20000  # records per transaction: a county file is loaded in chunks, never at once
+CHUNK_ROWS = 10000  # records per transaction: a county file is loaded in chunks, never at once
 
 
 def fingerprint(path: Path) -> FileRef:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from connectors.config import load_sources
+from connectors.loader import row_hash
 from connectors.prepare import Ahead, Job, Pool, prepare
 from connectors.registry import connectors
 from connectors.streams import Context, FileRef, Reject
@@ -34,6 +35,18 @@ def _registry(province: Path) -> tuple[FileDropConnector, list[FileRef]]:
     return connector, connector.files(config)
 
 
+def _ctx(province: Path) -> Context:
+    """A context whose school register is what the institution-code export lists."""
+    codes = connectors()["institution_codes"]
+    assert isinstance(codes, FileDropConnector)
+    config = load_sources(province / "sources.yaml").sources[codes.name]
+    schools: set[str] = set()
+    for ref in codes.files(config):
+        records, _ = codes.file_records(ref)
+        schools.update(str(r.raw["学校标识码"]).strip() for r in records)
+    return Context(province="32", id_key=TEST_KEY.encode(), schools=frozenset(schools))
+
+
 def test_reject_survives_pickling() -> None:
     again = pickle.loads(pickle.dumps(Reject("id.check_digit", "校验位错误", "身份证件号")))
     assert (again.rule, again.message, again.field) == (
@@ -46,12 +59,13 @@ def test_reject_survives_pickling() -> None:
 def test_prepared_records_are_what_the_stream_maps(province_template: Path) -> None:
     connector, refs = _registry(province_template)
     stream, ref = connector.streams[0], refs[0]
-    ctx = Context(province="32", id_key=TEST_KEY.encode())
+    ctx = _ctx(province_template)
     prepared = pickle.loads(pickle.dumps(prepare(Job(connector.name, stream.name, ref, ctx))))
     records, _ = connector.file_records(ref)
     expected = list(records)
     got = list(prepared.records(stream))
     assert len(got) == len(expected) > 100
+    assert sum(isinstance(r.mapped, dict) for r in got) > 100
     for rec, mine in zip(expected, got, strict=True):
         assert (mine.raw, mine.locator, mine.digest) == (rec.raw, rec.locator, rec.digest)
         mapped: Any
@@ -61,8 +75,41 @@ def test_prepared_records_are_what_the_stream_maps(province_template: Path) -> N
             mapped = (exc.rule, exc.field)
         if isinstance(mine.mapped, Reject):
             assert (mine.mapped.rule, mine.mapped.field) == mapped
+        else:  # coordinates are converted by the batch check (next test)
+            assert isinstance(mine.mapped, dict)
+            moved = ("home_lon", "home_lat")
+            assert {k: v for k, v in mine.mapped.items() if k not in moved} == {
+                k: v for k, v in mapped.items() if k not in moved
+            }
+
+
+def test_workers_check_and_hash_like_the_runner(province_template: Path) -> None:
+    """The registry's only batch check (coordinates, pure) runs in the worker: each record comes
+    with the content hash the loader would give it after that check, or the check's Reject."""
+    connector, refs = _registry(province_template)
+    stream = connector.streams[0]
+    ctx = _ctx(province_template)
+    got = list(prepare(Job(connector.name, stream.name, refs[0], ctx)).records(stream))
+    records, _ = connector.file_records(refs[0])
+    mapped: list[tuple[int, dict[str, Any]]] = []
+    for i, rec in enumerate(records):
+        try:
+            mapped.append((i, stream.map(rec.raw, ctx)))
+        except Reject:
+            assert got[i].precheck is None
+    (check,) = stream.batch_checks
+    failed = check(None, [m for _, m in mapped], ctx)  # type: ignore[arg-type]
+    hashed = 0
+    for k, (i, values) in enumerate(mapped):
+        if k in failed:
+            reason = got[i].precheck
+            assert isinstance(reason, Reject)
+            assert reason.rule == failed[k].rule
         else:
-            assert mine.mapped == mapped
+            assert got[i].precheck == row_hash(stream, dict(values))
+            assert got[i].mapped == values  # converted to WGS-84 once, by the worker
+            hashed += 1
+    assert hashed > 100
 
 
 def test_skipped_digests_are_left_unmapped(province_template: Path) -> None:

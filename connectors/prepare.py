@@ -19,14 +19,14 @@ import os
 import pickle
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from connectors.streams import Context, FileRef, Reject, SourceRecord, Stream
 
 if TYPE_CHECKING:
-    from connectors.transports.file_drop import FileDropConnector
+    from connectors.transports.file_drop import FileDropConnector, Sheets
 
 PACK_ROWS = 2000  # rows per pickled chunk of a prepared file
 MIN_BYTES = 16 << 20  # below this a pull's pending files are read in process: spawning costs ~1 s
@@ -43,6 +43,11 @@ class Job:
     ref: FileRef
     ctx: Context
     skip: frozenset[bytes] = frozenset()  # row digests of the partition's last snapshot
+    # The file this worker gets next (with a single worker): parsed in a thread meanwhile.
+    following: FileRef | None = None
+    # Run the stream's pure batch checks and the content hash here too: worth it with two or
+    # more workers; a single one is already busier than the runner with parsing and mapping.
+    precheck: bool = False
 
 
 @dataclass
@@ -75,17 +80,40 @@ class Prepared:
                 )
 
 
+_reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-read-ahead")
+_parsing: dict[str, Future[Sheets]] = {}  # path → its sheets being parsed
+
+
+def _parse_later(connector: FileDropConnector, ref: FileRef) -> None:
+    from connectors.transports.file_drop import _is_csv, load_sheets
+
+    if not _is_csv(ref):
+        _parsing[str(ref.path)] = _reading.submit(load_sheets, ref.path, connector.wants_sheet)
+
+
 def prepare(job: Job) -> Prepared:
-    """Read one file and map its records (in a worker process)."""
+    """Read one file and map its records (in a worker process). With ``job.following``, that
+    file's workbook is parsed in a thread (python-calamine releases the GIL) once half of this
+    one is mapped: parsing overlaps mapping, and at most two workbooks are held at once."""
     from connectors.registry import connectors
+    from connectors.transports.file_drop import _is_csv, load_sheets
 
     connector: FileDropConnector = connectors()[job.connector]  # type: ignore[assignment]
     stream = next(s for s in connector.streams if s.name == job.stream)
-    records, rejects = connector.file_records(job.ref)
+    ahead = _parsing.pop(str(job.ref.path), None)
+    _parsing.clear()  # a guess that did not come true
+    parsed = ahead.result() if ahead is not None else None
+    if parsed is None and job.following is not None and not _is_csv(job.ref):
+        parsed = load_sheets(job.ref.path, connector.wants_sheet)
+    half = sum(sheet.height for _, sheet in parsed) // 2 if parsed else 0
+    records, rejects = connector.file_records(job.ref, parsed)
+    del parsed, ahead
     layouts: dict[Layout, int] = {}
     chunks: list[bytes] = []
     pending: list[tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]] = []
-    for rec in records:
+    for count, rec in enumerate(records):
+        if count == half and job.following is not None:
+            _parse_later(connector, job.following)
         layout = (tuple(rec.raw), tuple(rec.locator))
         index = layouts.setdefault(layout, len(layouts))
         mapped: Any = None
@@ -98,23 +126,27 @@ def prepare(job: Job) -> Prepared:
             (index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, mapped)
         )
         if len(pending) == PACK_ROWS:
-            chunks.append(_pack(stream, job.ctx, pending))
+            chunks.append(_pack(stream, job, pending))
             pending = []
     if pending:
-        chunks.append(_pack(stream, job.ctx, pending))
+        chunks.append(_pack(stream, job, pending))
+    if job.following is not None and str(job.following.path) not in _parsing:
+        _parse_later(connector, job.following)  # a file too small to reach its half
     return Prepared(list(layouts), chunks, rejects)
 
 
 def _pack(
     stream: Stream,
-    ctx: Context,
+    job: Job,
     pending: list[tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]],
 ) -> bytes:
-    """Rows checked (when every batch check of the stream is pure), hashed and pickled."""
+    """Rows pickled; with ``job.precheck``, first checked (when every batch check of the stream
+    is pure) and hashed."""
     from connectors.loader import row_hash
 
+    ctx = job.ctx
     prechecks: dict[int, str | Reject] = {}
-    if all(getattr(check, "pure", False) for check in stream.batch_checks):
+    if job.precheck and all(getattr(check, "pure", False) for check in stream.batch_checks):
         at = [i for i, row in enumerate(pending) if type(row[4]) is dict]
         mapped = [pending[i][4] for i in at]
         for check in stream.batch_checks:
@@ -182,5 +214,19 @@ class Ahead:
         """Whether these pending files are worth the worker processes."""
         return self.pool.workers > 0 and sum(r.size for r in refs) >= self.pool.min_bytes
 
-    def submit(self, connector: str, stream: str, ref: FileRef) -> Future[Prepared]:
-        return self.pool.submit(Job(connector, stream, ref, self.ctx, self.skip(ref.partition)))
+    def submit(
+        self, connector: str, stream: str, ref: FileRef, following: FileRef | None = None
+    ) -> Future[Prepared]:
+        """``following``: the file submitted next; a single worker parses it ahead."""
+        single = self.pool.workers == 1
+        return self.pool.submit(
+            Job(
+                connector,
+                stream,
+                ref,
+                self.ctx,
+                self.skip(ref.partition),
+                following=following if single else None,
+                precheck=not single,
+            )
+        )

@@ -299,7 +299,8 @@ class FileDropConnector(Connector):
             for index, ref in enumerate(refs):
                 for i in range(index, min(len(refs), index + ahead.pool.workers + 1)):
                     if i not in futures:
-                        futures[i] = ahead.submit(self.name, stream.name, refs[i])
+                        following = refs[i + 1] if i + 1 < len(refs) else None
+                        futures[i] = ahead.submit(self.name, stream.name, refs[i], following)
                 prepared = futures.pop(index).result()
                 yield from self._batches(
                     ref, partitions, prepared.records(stream), prepared.rejects

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+import connectors.prepare as prepare_module
 from connectors.config import load_sources
 from connectors.loader import row_hash
 from connectors.prepare import Ahead, Job, Pool, prepare
 from connectors.registry import connectors
-from connectors.streams import Context, FileRef, Reject
+from connectors.streams import Context, FileRef, Reject, SourceRecord
 from connectors.transports.file_drop import FileDropConnector
 from hub.settings import Settings
 from hub.storage.engine import make_engine
@@ -89,7 +90,8 @@ def test_workers_check_and_hash_like_the_runner(province_template: Path) -> None
     connector, refs = _registry(province_template)
     stream = connector.streams[0]
     ctx = _ctx(province_template)
-    got = list(prepare(Job(connector.name, stream.name, refs[0], ctx)).records(stream))
+    job = Job(connector.name, stream.name, refs[0], ctx, precheck=True)
+    got = list(prepare(job).records(stream))
     records, _ = connector.file_records(refs[0])
     mapped: list[tuple[int, dict[str, Any]]] = []
     for i, rec in enumerate(records):
@@ -110,6 +112,25 @@ def test_workers_check_and_hash_like_the_runner(province_template: Path) -> None
             assert got[i].mapped == values  # converted to WGS-84 once, by the worker
             hashed += 1
     assert hashed > 100
+
+
+def test_a_single_worker_parses_the_following_file_ahead(province_template: Path) -> None:
+    connector, refs = _registry(province_template)
+    stream = connector.streams[0]
+    ctx = _ctx(province_template)
+    alone = list(prepare(Job(connector.name, stream.name, refs[1], ctx)).records(stream))
+    prepare(Job(connector.name, stream.name, refs[0], ctx, following=refs[1]))
+    assert str(refs[1].path) in prepare_module._parsing  # parsing in the worker's thread
+    ahead = list(prepare(Job(connector.name, stream.name, refs[1], ctx)).records(stream))
+    assert not prepare_module._parsing
+    assert [_plain(r) for r in ahead] == [_plain(r) for r in alone]
+
+
+def _plain(rec: SourceRecord) -> tuple[Any, ...]:
+    """A record with its Reject (compared by identity) as (rule, message, field)."""
+    if isinstance(rec.mapped, Reject):
+        return (*rec[:3], (rec.mapped.rule, rec.mapped.message, rec.mapped.field))
+    return tuple(rec)
 
 
 def test_skipped_digests_are_left_unmapped(province_template: Path) -> None:
@@ -162,9 +183,9 @@ def test_pull_with_workers_matches_pull_without(
     submitted: list[str] = []
     submit = Ahead.submit
 
-    def spy(self: Ahead, connector: str, stream: str, ref: Any) -> Any:
+    def spy(self: Ahead, connector: str, stream: str, ref: Any, following: Any = None) -> Any:
         submitted.append(ref.name)
-        return submit(self, connector, stream, ref)
+        return submit(self, connector, stream, ref, following)
 
     monkeypatch.setattr(Ahead, "submit", spy)
     folder = copy_province(province_template, tmp_path / "province")
@@ -178,12 +199,13 @@ def test_pull_with_workers_matches_pull_without(
             pull_workers_min_mb=0,
         )
 
-    for step in ("base month", "next month"):
+    # Two workers check and hash too; a single one parses its next file ahead instead.
+    for step, workers in (("base month", 2), ("next month", 1)):
         if step == "next month":
             advance(folder, workers=1)
         _pull(alone, settings(alone, 0), folder)
         assert not submitted
-        _pull(helped, settings(helped, 2), folder)
+        _pull(helped, settings(helped, workers), folder)
         assert submitted, "the workers were not used"
         submitted.clear()
         expected, got = dump(alone), dump(helped)

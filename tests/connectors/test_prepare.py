@@ -23,8 +23,9 @@ from hub.settings import Settings
 from hub.storage.engine import make_engine
 from hub.synth.periods import advance
 from tests.conftest import BACKENDS, TEST_KEY, Templates, _fresh_database
-from tests.connectors.conftest import Simulator, copy_province, pull_all, write_sources
+from tests.connectors.conftest import copy_province
 from tests.connectors.test_kill import dump
+from tests.connectors.test_next_period import _pull
 
 pytestmark = pytest.mark.slow
 
@@ -143,16 +144,6 @@ def test_skipped_digests_are_left_unmapped(province_template: Path) -> None:
     prepared = prepare(Job(connector.name, stream.name, ref, ctx, skip))
     unmapped = {r.digest for r in prepared.records(stream) if r.mapped is None}
     assert unmapped == skip
-
-
-def _pull(engine: Engine, settings: Settings, folder: Path) -> None:
-    sim = Simulator(folder)
-    try:
-        sources = load_sources(write_sources(folder, sim.port, "sources.test.yaml"))
-        reports = pull_all(engine, settings, sources)
-    finally:
-        sim.stop()
-    assert all(r.status == "ok" for r in reports.values()), reports
 
 
 @pytest.fixture(params=BACKENDS)

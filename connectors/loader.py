@@ -197,12 +197,12 @@ def _copy(conn: Connection, table: Table, names: list[str], rows: list[Any]) -> 
 
 
 def bulk_session(conn: Connection) -> None:
-    """SQLite settings for the connection a pull writes with: a 64 MB page cache (the default
+    """SQLite settings for the connection a pull writes with: a 32 MB page cache (the default
     2 MB holds a fraction of a large table's indexes, and every batch re-reads their pages) and
     a WAL checkpointed every 10,000 pages rather than 1,000. Per connection, so the API server's
     connections keep the small default. PostgreSQL needs nothing."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")
+        conn.exec_driver_sql("PRAGMA cache_size=-32768")
         conn.exec_driver_sql("PRAGMA wal_autocheckpoint=10000")
 
 

@@ -85,9 +85,9 @@ _parsing: dict[str, Future[Sheets]] = {}  # path → its sheets being parsed
 
 
 def _parse_later(connector: FileDropConnector, ref: FileRef) -> None:
-    from connectors.transports.file_drop import _is_csv, load_sheets
+    from connectors.transports.file_drop import is_csv, load_sheets
 
-    if not _is_csv(ref):
+    if not is_csv(ref):
         _parsing[str(ref.path)] = _reading.submit(load_sheets, ref.path, connector.wants_sheet)
 
 
@@ -96,14 +96,14 @@ def prepare(job: Job) -> Prepared:
     file's workbook is parsed in a thread (python-calamine releases the GIL) once half of this
     one is mapped: parsing overlaps mapping, and at most two workbooks are held at once."""
     from connectors.registry import connectors
-    from connectors.transports.file_drop import _is_csv, load_sheets
+    from connectors.transports.file_drop import is_csv, load_sheets
 
     connector: FileDropConnector = connectors()[job.connector]  # type: ignore[assignment]
     stream = next(s for s in connector.streams if s.name == job.stream)
     ahead = _parsing.pop(str(job.ref.path), None)
     _parsing.clear()  # a guess that did not come true
     parsed = ahead.result() if ahead is not None else None
-    if parsed is None and job.following is not None and not _is_csv(job.ref):
+    if parsed is None and job.following is not None and not is_csv(job.ref):
         parsed = load_sheets(job.ref.path, connector.wants_sheet)
     half = sum(sheet.height for _, sheet in parsed) // 2 if parsed else 0
     records, rejects = connector.file_records(job.ref, parsed)

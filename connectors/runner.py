@@ -459,6 +459,7 @@ def _run_connector(
                     counts = process_batch(conn, connector, stream, batch, ctx, run_id)
                 totals.add(counts)
                 report.counts.add(counts)
+                _collect()
             snap: Snapshot | None = None
             ahead = _ahead(engine, connector, stream, ctx, pool, full_refresh)
             for batch in connector.read(

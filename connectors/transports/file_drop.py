@@ -192,7 +192,7 @@ def _cut_short(last: SourceRecord, others: list[SourceRecord], header: list[str]
     return bool(value) and bool(lengths) and len(value) < min(lengths)
 
 
-def _is_csv(ref: FileRef) -> bool:
+def is_csv(ref: FileRef) -> bool:
     return ref.name.lower().endswith(".csv")
 
 
@@ -284,7 +284,7 @@ class FileDropConnector(Connector):
             parsing: dict[int, Future[Sheets]] = {}
             for index, ref in enumerate(refs):
                 for i in (index, index + 1):  # this file (if not yet) and the next one
-                    if i < len(refs) and i not in parsing and not _is_csv(refs[i]):
+                    if i < len(refs) and i not in parsing and not is_csv(refs[i]):
                         parsing[i] = pool.submit(load_sheets, refs[i].path, self.wants_sheet)
                 parsed = parsing.pop(index).result() if index in parsing else None
                 records, rejects = self.file_records(ref, parsed)
@@ -316,7 +316,7 @@ class FileDropConnector(Connector):
         shared = self.file_fields(ref)
         rejects: list[tuple[SourceRecord, Reject]] = []
         records: Iterator[SourceRecord]
-        if _is_csv(ref):
+        if is_csv(ref):
             rows, rejects = read_csv(ref.path, self.columns, shared)
             records = iter(rows)
         else:

@@ -25,10 +25,9 @@ import inspect
 import sys
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, delete, insert, select
@@ -50,9 +49,9 @@ _MAPPING_SOURCES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Prior:
-    """A row of the last loaded snapshot: its key, content hash and referenced schools."""
+class Prior(NamedTuple):
+    """A row of the last loaded snapshot: its key, content hash and referenced schools (a tuple:
+    a snapshot of a county decodes tens of thousands of them)."""
 
     key: tuple[Any, ...]
     content_hash: str
@@ -60,14 +59,24 @@ class Prior:
     refs: tuple[str, ...]
 
 
-def seed(header: Sequence[str], shared: Mapping[str, Any]) -> bytes:
-    """What every row digest of one file starts from: its column names and name-given values."""
-    return orjson.dumps([list(header), sorted(shared.items())], default=str)
+def seed(header: Sequence[str], shared: Mapping[str, Any]) -> Any:
+    """What every row digest of one file starts from: its column names and name-given values
+    (a hash state that :func:`row_digest` copies, so the header is hashed once per file)."""
+    return hashlib.blake2b(
+        orjson.dumps([list(header), sorted(shared.items())], default=str), digest_size=SIZE
+    )
 
 
-def row_digest(seed_bytes: bytes, values: Sequence[Any]) -> bytes:
-    """The digest of one source row's raw values (as the reader gave them, in file order)."""
-    return hashlib.blake2b(seed_bytes + repr(values).encode(), digest_size=SIZE).digest()
+def row_digest(base: Any, values: Sequence[Any]) -> bytes:
+    """The digest of one source row's raw values (as the reader gave them, in file order):
+    their JSON (orjson keeps 1 and 1.0 apart; dates, datetimes and times have ISO forms, other
+    types their ``str``) hashed on from the file's :func:`seed`, or from plain bytes."""
+    state = base.copy() if not isinstance(base, bytes) else hashlib.blake2b(base, digest_size=SIZE)
+    try:
+        state.update(orjson.dumps(values, default=str))
+    except TypeError:  # an integer beyond 64 bits
+        state.update(repr(list(values)).encode())
+    return state.digest()
 
 
 @cache
@@ -103,9 +112,8 @@ def fingerprint(connector: object, stream: Stream, ctx: Context) -> str:
 
 def _encode(rows: Mapping[bytes, Prior]) -> bytes:
     digests = b"".join(rows)
-    body = orjson.dumps(
-        [[list(p.key), p.content_hash, p.school, list(p.refs)] for p in rows.values()]
-    )
+    # Priors are tuples subclassed: orjson hands each to ``tuple`` and writes it as an array.
+    body = orjson.dumps(list(rows.values()), default=tuple, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
     return zlib.compress(len(digests).to_bytes(8, "big") + digests + body, 1)
 
 
@@ -114,10 +122,13 @@ def _decode(data: bytes) -> dict[bytes, Prior]:
     size = int.from_bytes(raw[:8], "big")
     digests = raw[8 : 8 + size]
     body = orjson.loads(raw[8 + size :])
-    return {
-        digests[i * SIZE : (i + 1) * SIZE]: Prior(tuple(k), h, s, tuple(r))
-        for i, (k, h, s, r) in enumerate(body)
-    }
+    return dict(
+        zip(
+            (digests[i : i + SIZE] for i in range(0, size, SIZE)),
+            [Prior(tuple(k), h, s, tuple(r)) for k, h, s, r in body],
+            strict=True,
+        )
+    )
 
 
 def load(

@@ -100,6 +100,11 @@ def _lookup(
     return found
 
 
+def in_scope(conn: Connection, stream: Stream, scope: ColumnElement[bool]) -> dict[Key, Existing]:
+    """What the hub holds in a snapshot's scope (a county's pupils), by natural key."""
+    return _in_scope(conn, _table(stream), stream, scope)
+
+
 def _in_scope(
     conn: Connection, table: Table, stream: Stream, scope: ColumnElement[bool]
 ) -> dict[Key, Existing]:

@@ -106,6 +106,9 @@ class Snapshot:
     fingerprint: str | None = None
     prior: dict[bytes, digests.Prior] = field(default_factory=dict)
     rows: dict[bytes, digests.Prior] = field(default_factory=dict)
+    # What the hub held in the snapshot's scope when it started: confirms repeated rows without
+    # a lookup per row (a repeated key is never written by the snapshot's own earlier chunks).
+    held: dict[tuple[Any, ...], loader.Existing] = field(default_factory=dict)
 
 
 def _confirm_repeated(
@@ -121,10 +124,11 @@ def _confirm_repeated(
     what they loaded; any other is mapped like a new row (appended to ``good`` or ``refused``)."""
     if not repeated:
         return {}
-    held = loader.lookup(conn, stream, {p.key for _, p in repeated})
+    elsewhere = {p.key for _, p in repeated if p.key not in snap.held}  # moved out of scope
+    held = loader.lookup(conn, stream, elsewhere) if elsewhere else {}
     same: dict[bytes, digests.Prior] = {}
     for rec, prior in repeated:
-        old = held.get(prior.key)
+        old = snap.held.get(prior.key) or held.get(prior.key)
         if old is not None and not old.deleted and old.hash[:16] == prior.content_hash:
             same[rec.digest or b""] = prior
             continue
@@ -319,51 +323,59 @@ def process_batch(
     return counts
 
 
-def _start_snapshot(
-    engine: Engine,
-    connector: Connector,
-    stream: Stream,
-    batch: Batch,
-    ctx: Context,
-    full_refresh: bool,
-) -> Snapshot:
-    """A new complete snapshot; with the partition's last one's row digests when they apply."""
+class Priors:
+    """The row digests of each partition's last snapshot (``connectors.digests``), decoded once
+    per file: the worker's skip set is taken from them ahead of the file, and the runner's
+    snapshot takes the same ones when it reaches that file."""
+
+    def __init__(
+        self, engine: Engine, connector: Connector, stream: Stream, ctx: Context, full: bool
+    ) -> None:
+        self.engine, self.connector, self.stream = engine, connector.name, stream.name
+        self.usable = digests.skippable(stream)
+        self.fingerprint = digests.fingerprint(connector, stream, ctx) if self.usable else None
+        self.full_refresh = full
+        self._ahead: dict[str, dict[bytes, digests.Prior]] = {}
+
+    def _load(self, partition: str) -> dict[bytes, digests.Prior]:
+        if self.full_refresh or self.fingerprint is None:
+            return {}
+        with self.engine.connect() as conn:
+            return digests.load(conn, self.connector, self.stream, partition, self.fingerprint)
+
+    def skip(self, partition: str | None) -> frozenset[bytes]:
+        """The digests a worker need not map (kept for :meth:`take`)."""
+        if partition is None or self.fingerprint is None:
+            return frozenset()
+        self._ahead[partition] = rows = self._load(partition)
+        return frozenset(rows)
+
+    def take(self, partition: str) -> dict[bytes, digests.Prior]:
+        """The partition's digests for its snapshot: those given ahead, else read now (a second
+        file of the partition in the same pull reads the ones the first file saved)."""
+        rows = self._ahead.pop(partition, None)
+        return rows if rows is not None else self._load(partition)
+
+
+def _start_snapshot(engine: Engine, stream: Stream, batch: Batch, priors: Priors) -> Snapshot:
+    """A new complete snapshot; with the partition's last one's row digests when they apply,
+    and then with what the hub holds in its scope (to confirm the rows it repeats)."""
     snap = Snapshot(batch.group or "")
-    if batch.partition is None or not digests.skippable(stream):
+    if batch.partition is None or priors.fingerprint is None:
         return snap
-    snap.fingerprint = digests.fingerprint(connector, stream, ctx)
-    if not full_refresh:
+    snap.fingerprint = priors.fingerprint
+    snap.prior = priors.take(batch.partition)
+    if snap.prior and stream.scope is not None:
         with engine.connect() as conn:
-            snap.prior = digests.load(
-                conn, connector.name, stream.name, batch.partition, snap.fingerprint
-            )
+            snap.held = loader.in_scope(conn, stream, stream.scope(batch.partition))
     return snap
 
 
-def _ahead(
-    engine: Engine,
-    connector: Connector,
-    stream: Stream,
-    ctx: Context,
-    pool: Pool | None,
-    full_refresh: bool,
-) -> Ahead | None:
+def _ahead(ctx: Context, pool: Pool | None, priors: Priors) -> Ahead | None:
     """The worker pool lent to this stream, with the digests its workers need not map."""
     if pool is None:
         return None
-    if full_refresh or not digests.skippable(stream):
-        return Ahead(pool, ctx)
-    fingerprint = digests.fingerprint(connector, stream, ctx)
-
-    def skip(partition: str | None) -> frozenset[bytes]:
-        if partition is None:
-            return frozenset()
-        with engine.connect() as conn:
-            return frozenset(
-                digests.load(conn, connector.name, stream.name, partition, fingerprint)
-            )
-
-    return Ahead(pool, ctx, skip)
+    return Ahead(pool, ctx, priors.skip)
 
 
 @contextmanager
@@ -461,13 +473,14 @@ def _run_connector(
                 report.counts.add(counts)
                 _collect()
             snap: Snapshot | None = None
-            ahead = _ahead(engine, connector, stream, ctx, pool, full_refresh)
+            priors = Priors(engine, connector, stream, ctx, full_refresh)
+            ahead = _ahead(ctx, pool, priors)
             for batch in connector.read(
                 stream, config, current, full_refresh=full_refresh, loaded=loaded, ahead=ahead
             ):
                 checkpoint()
                 if batch.group is not None and (snap is None or snap.group != batch.group):
-                    snap = _start_snapshot(engine, connector, stream, batch, ctx, full_refresh)
+                    snap = _start_snapshot(engine, stream, batch, priors)
                 with engine.begin() as conn:
                     loader.bulk_session(conn)
                     counts = process_batch(conn, connector, stream, batch, ctx, run_id, snap)

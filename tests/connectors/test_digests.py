@@ -3,6 +3,7 @@ again, yet every outcome is what mapping them would give, on both backends."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +167,15 @@ def test_digests_round_trip() -> None:
     }
     assert digests._decode(digests._encode(rows)) == rows
     assert digests.row_digest(b"s", ["x"]) != digests.row_digest(b"t", ["x"])
+
+
+def test_row_digest_from_a_file_seed() -> None:
+    base = digests.seed(["学号", "日期"], {"year": "2026"})
+    day = date(2026, 9, 1)
+    first = digests.row_digest(base, ["G1", day])
+    assert digests.row_digest(base, ["G1", day]) == first  # the seed is copied, not consumed
+    assert digests.row_digest(base, ["G1", 1]) != digests.row_digest(base, ["G1", 1.0])
+    assert digests.row_digest(base, ["G1", None]) != digests.row_digest(base, ["G1", ""])
+    other = digests.seed(["学号", "日期"], {"year": "2027"})
+    assert digests.row_digest(other, ["G1", day]) != first
+    assert digests.row_digest(base, [2**70]) != digests.row_digest(base, [2**70 + 1])

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from connectors.config import SourceConfig
+from connectors.physical_health.source import TESTS, PhysicalHealth
 from connectors.transports.http import (
     ApiClient,
     CursorPaginator,
@@ -159,3 +162,47 @@ def test_refused_cursor_raises_invalid_cursor() -> None:
     api, _ = client(lambda request: httpx.Response(410, json={"error": "cursor_expired"}))
     with pytest.raises(InvalidCursor):
         list(CursorPaginator().pages(api, "/t", {}, {"cursor": "old"}))
+
+
+class _PagedHealth(PhysicalHealth):
+    """The health connector against a fake source of cursor pages, 4 records a transaction."""
+
+    batch_rows = 4
+
+    def __init__(self, pages: list[list[str]]) -> None:
+        self.pages = pages
+
+    def client(self, config: SourceConfig) -> ApiClient:
+        def handler(request: httpx.Request) -> httpx.Response:
+            at = int(request.url.params.get("cursor") or 0)
+            following = str(at + 1) if at + 1 < len(self.pages) else None
+            items = [{"xjh": x, "test_date": "2026-09-01"} for x in self.pages[at]]
+            return httpx.Response(200, json={"data": items, "next_cursor": following})
+
+        return client(handler)[0]
+
+
+def _batches(pages: list[list[str]]) -> list[tuple[list[str], dict[str, Any]]]:
+    connector = _PagedHealth(pages)
+    config = SourceConfig("physical_health", "http", Path("."), {"base_url": "http://source"})
+    return [
+        ([rec.raw["xjh"] for rec in batch.records], batch.state or {})
+        for batch in connector.read(TESTS, config, {}, full_refresh=False, loaded=set())
+    ]
+
+
+def test_pages_are_loaded_together_up_to_batch_rows() -> None:
+    pages = [["a", "b"], ["c", "d"], ["e", "f"], ["g", "h"], ["i"]]
+    batches = _batches(pages)
+    assert [ids for ids, _ in batches] == [["a", "b", "c", "d"], ["e", "f", "g", "h"], ["i"]]
+    # Each batch commits the position after its own last page; only the last one ends the run.
+    assert [state["position"] for _, state in batches] == [
+        {"cursor": "2", "last": False},
+        {"cursor": "4", "last": False},
+        {"cursor": "4", "last": True},
+    ]
+
+
+def test_a_page_repeating_records_of_the_batch_starts_the_next_one() -> None:
+    pages = [["a", "b"], ["b", "c"], ["d"]]  # the source's data moved while paging
+    assert [ids for ids, _ in _batches(pages)] == [["a", "b"], ["b", "c", "d"]]

@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 PACK_ROWS = 2000  # rows per pickled chunk of a prepared file
 MIN_BYTES = 16 << 20  # below this a pull's pending files are read in process: spawning costs ~1 s
 Layout = tuple[tuple[str, ...], tuple[str, ...]]  # raw record keys, locator keys
-Row = tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any, str | Reject | None]
+# (layout, raw values or None for a light row, locator values, digest, mapped, precheck)
+Row = tuple[int, tuple[Any, ...] | None, tuple[Any, ...], bytes | None, Any, str | Reject | None]
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,65 @@ class Job:
     precheck: bool = False
 
 
+class FileRows:
+    """A file's raw records by locator, read again in the runner's process the first time a
+    light row's raw record is needed (rare: the hub's copy of the row changed since the last
+    snapshot, its school left the register, or the partition's digests moved on)."""
+
+    def __init__(self, reread: Callable[[], Iterable[SourceRecord]] | None) -> None:
+        self._reread = reread
+        self._rows: dict[tuple[Any, ...], dict[str, Any]] | None = None
+
+    def raw(self, locator: Mapping[str, Any]) -> dict[str, Any]:
+        if self._rows is None:
+            if self._reread is None:
+                raise LookupError("a light row's raw record is needed but the file is not at hand")
+            self._rows = {tuple(r.locator.values()): r.raw for r in self._reread()}
+        return self._rows[tuple(locator.values())]
+
+
+class LazyRaw(Mapping[str, Any]):
+    """The raw record of a light row: the key and duplicate columns the worker sent, the rest
+    read from the file on first use (:class:`FileRows`)."""
+
+    __slots__ = ("_file", "_full", "_known", "_locator")
+
+    def __init__(self, known: dict[str, Any], locator: Mapping[str, Any], file: FileRows) -> None:
+        self._known, self._locator, self._file = known, locator, file
+        self._full: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._full is None:
+            self._full = self._file.raw(self._locator)
+        return self._full
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self._full is None and key in self._known:
+            return self._known[key]
+        return self._all().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if self._full is None and key in self._known:
+            return self._known[key]
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 @dataclass
 class Prepared:
     """A file's records, mapped: rows are (layout, raw values, locator values, digest, mapped,
     precheck), mapped being the model values in ``Stream.targets`` order, a Reject, or None (not
     mapped), precheck as in :class:`SourceRecord`.
+
+    A row the partition's last snapshot holds with the same digest (and whose key the file has
+    not shown before) travels light: no raw values, and in place of ``mapped`` the values of the
+    stream's ``light_columns``, all the runner needs of it unless it must map the row after all
+    (then :class:`LazyRaw` reads the file again).
     Rows travel and wait pickled, ``PACK_ROWS`` to a chunk: as objects a row takes about 4 KB
     (a 60,000-pupil county would hold 250 MB in the worker and again in the runner), pickled
     about 400 bytes, and the runner unpacks one chunk at a time."""
@@ -63,21 +118,32 @@ class Prepared:
     chunks: list[bytes]
     rejects: list[tuple[SourceRecord, Reject]]
 
-    def records(self, stream: Stream) -> Iterator[SourceRecord]:
-        targets = stream.targets
+    def records(
+        self, stream: Stream, reread: Callable[[], Iterable[SourceRecord]] | None = None
+    ) -> Iterator[SourceRecord]:
+        """The records; ``reread`` gives the file's records again, for light rows' raw ones."""
+        targets, light = stream.targets, light_columns(stream)
+        file = FileRows(reread)
         while self.chunks:
             rows: list[Row] = pickle.loads(self.chunks.pop(0))
             for layout, raw, locator, digest, mapped, precheck in rows:
                 names, where = self.layouts[layout]
+                place = dict(zip(where, locator, strict=True))
+                if raw is None:
+                    known = dict(zip(light, mapped, strict=True))
+                    yield SourceRecord(LazyRaw(known, place, file), place, digest)  # type: ignore[arg-type]
+                    continue
                 if type(mapped) is tuple:
                     mapped = dict(zip(targets, mapped, strict=True))
                 yield SourceRecord(
-                    dict(zip(names, raw, strict=True)),
-                    dict(zip(where, locator, strict=True)),
-                    digest,
-                    mapped,
-                    precheck,
+                    dict(zip(names, raw, strict=True)), place, digest, mapped, precheck
                 )
+
+
+def light_columns(stream: Stream) -> tuple[str, ...]:
+    """The raw columns a light row carries: its key and its duplicate column."""
+    extra = (stream.duplicate_source,) if stream.duplicate_source else ()
+    return tuple(dict.fromkeys((*stream.key_sources, *extra)))
 
 
 _reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-read-ahead")
@@ -110,21 +176,31 @@ def prepare(job: Job) -> Prepared:
     del parsed, ahead
     layouts: dict[Layout, int] = {}
     chunks: list[bytes] = []
-    pending: list[tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]] = []
+    pending: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...], bytes | None, Any]] = []
+    light = light_columns(stream)
+    keys: set[str] = set()  # raw keys seen in this file: a repeat is a duplicate, sent whole
     for count, rec in enumerate(records):
         if count == half and job.following is not None:
             _parse_later(connector, job.following)
         layout = (tuple(rec.raw), tuple(rec.locator))
         index = layouts.setdefault(layout, len(layouts))
-        mapped: Any = None
-        if rec.digest is None or rec.digest not in job.skip:
-            try:
-                mapped = stream.map(rec.raw, job.ctx)
-            except Reject as exc:
-                mapped = exc
-        pending.append(
-            (index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, mapped)
-        )
+        raw_key = stream.raw_key(rec.raw)
+        first = raw_key is None or raw_key not in keys
+        if raw_key is not None:
+            keys.add(raw_key)
+        if rec.digest is not None and rec.digest in job.skip and first:
+            values = tuple(rec.raw.get(c) for c in light)
+            pending.append((index, None, tuple(rec.locator.values()), rec.digest, values))
+        else:
+            mapped: Any = None
+            if rec.digest is None or rec.digest not in job.skip:
+                try:
+                    mapped = stream.map(rec.raw, job.ctx)
+                except Reject as exc:
+                    mapped = exc
+            pending.append(
+                (index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, mapped)
+            )
         if len(pending) == PACK_ROWS:
             chunks.append(_pack(stream, job, pending))
             pending = []
@@ -138,7 +214,7 @@ def prepare(job: Job) -> Prepared:
 def _pack(
     stream: Stream,
     job: Job,
-    pending: list[tuple[int, tuple[Any, ...], tuple[Any, ...], bytes | None, Any]],
+    pending: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...], bytes | None, Any]],
 ) -> bytes:
     """Rows pickled; with ``job.precheck``, first checked (when every batch check of the stream
     is pure) and hashed."""

@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -302,12 +303,14 @@ class FileDropConnector(Connector):
                         following = refs[i + 1] if i + 1 < len(refs) else None
                         futures[i] = ahead.submit(self.name, stream.name, refs[i], following)
                 prepared = futures.pop(index).result()
-                yield from self._batches(
-                    ref, partitions, prepared.records(stream), prepared.rejects
-                )
+                records = prepared.records(stream, reread=partial(self._reread, ref))
+                yield from self._batches(ref, partitions, records, prepared.rejects)
         finally:
             for future in futures.values():
                 future.cancel()
+
+    def _reread(self, ref: FileRef) -> Iterator[SourceRecord]:
+        return self.file_records(ref)[0]
 
     def file_records(
         self, ref: FileRef, parsed: Sheets | None = None

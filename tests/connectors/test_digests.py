@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from connectors import digests, runner
+from connectors.config import load_sources
+from connectors.prepare import Pool
+from connectors.registry import connectors
 from connectors.streams import Stream
 from connectors.student_registry.source import STUDENTS
 from schemas import Student
 from schemas.state import SnapshotDigest
+from tests.conftest import TEST_KEY
 from tests.connectors import factories as fx
 from tests.connectors.test_pipeline import open_entries, pull, pupils
 
@@ -179,3 +183,37 @@ def test_row_digest_from_a_file_seed() -> None:
     other = digests.seed(["学号", "日期"], {"year": "2027"})
     assert digests.row_digest(other, ["G1", day]) != first
     assert digests.row_digest(base, [2**70]) != digests.row_digest(base, [2**70 + 1])
+
+
+def _pull_with_worker(engine: Engine, folder: Path) -> Any:
+    """The registry pulled with a worker process reading ahead, however small the files."""
+    sources = load_sources(fx.write_sources(folder))
+    pool = Pool(1, min_bytes=0)
+    try:
+        return runner.run_connector(
+            engine,
+            connectors()["student_registry"],
+            sources.sources["student_registry"],
+            id_key=TEST_KEY.encode(),
+            pool=pool,
+        ).counts
+    finally:
+        pool.close()
+
+
+def test_a_light_row_changed_in_the_hub_is_read_again_and_restored(
+    engine: Engine, folder: Path, mapped: list[str]
+) -> None:
+    """With a worker, repeated rows reach the runner without their raw values; one the runner
+    must map after all (its hub copy changed) is read again from the file."""
+    pull(engine, folder, "institution_codes")
+    _pull_with_worker(engine, folder)
+    with engine.begin() as conn:
+        conn.execute(update(TABLE).where(TABLE.c.xjh == "G" + A).values(
+            grade="九年级", content_hash="0" * 64))  # fmt: skip
+    fx.write_pupils(folder, [fx.pupil(A), fx.pupil(B), fx.pupil(C)], month="202610")
+    mapped.clear()
+    counts = _pull_with_worker(engine, folder)
+    assert mapped == ["G" + A]  # in this process, from the file read again
+    assert (counts.read, counts.unchanged, counts.updated) == (3, 2, 1)
+    assert pupils(engine)["G" + A]["grade"] != "九年级"

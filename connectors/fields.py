@@ -190,17 +190,21 @@ def _number(value: Any) -> float:
 
 def number(*, required: bool = False, integer: bool = False) -> Convert:
     def convert(value: Any, ctx: Context) -> float | int | None:
-        if _missing(value):
+        kind = type(value)
+        if (kind is float or kind is int) and math.isfinite(value):
+            result = float(value)  # what a JSON API or a numeric cell gives: nothing to clean
+        elif _missing(value):
             if required:
                 raise _required_missing()
             return None
-        try:
-            result = _number(value)
-        except ValueError:
-            raise Reject(
-                rules.NUMBER_INVALID,
-                f"{rules.message(rules.NUMBER_INVALID)}: {normalize_text(value)}",
-            ) from None
+        else:
+            try:
+                result = _number(value)
+            except ValueError:
+                raise Reject(
+                    rules.NUMBER_INVALID,
+                    f"{rules.message(rules.NUMBER_INVALID)}: {normalize_text(value)}",
+                ) from None
         if integer:
             if not result.is_integer():
                 raise Reject(rules.NUMBER_INVALID, f"应为整数 (not a whole number): {result}")
@@ -256,7 +260,7 @@ def _school_shape(value: str, province: str) -> Check:
 def school(*, known: bool = True) -> Convert:
     """A 学校标识码 of this province that (if ``known``) the hub's school register holds."""
 
-    def convert(value: Any, ctx: Context) -> str:
+    def check(value: Any, ctx: Context) -> str:
         if _missing(value):
             raise _required_missing()
         check = _school_shape(normalize_text(value), ctx.province)
@@ -266,6 +270,30 @@ def school(*, known: bool = True) -> Convert:
         if known and result not in ctx.schools:
             raise Reject(rules.SCHOOL_UNKNOWN, f"{rules.message(rules.SCHOOL_UNKNOWN)}: {result}")
         return result
+
+    # A county's pupils share a few hundred schools: each (value, register) is checked once. The
+    # register is part of the key (a frozenset caches its hash), so a new one is checked anew.
+    answers: dict[tuple[type, Any, frozenset[str], str], tuple[bool, Any]] = {}
+
+    def convert(value: Any, ctx: Context) -> str:
+        try:
+            key = (type(value), value, ctx.schools, ctx.province)
+            hit = answers.get(key)
+        except TypeError:  # unhashable
+            return check(value, ctx)
+        if hit is None:
+            found: tuple[bool, Any]
+            try:
+                found = (True, check(value, ctx))
+            except Reject as exc:
+                found = (False, (exc.rule, exc.message, exc.field))
+            if len(answers) >= 100_000:
+                answers.clear()
+            answers[key] = hit = found
+        ok, result = hit
+        if ok:
+            return str(result)
+        raise Reject(*result)
 
     convert.checks_schools = known  # type: ignore[attr-defined]
     return convert

@@ -222,6 +222,7 @@ def load_batch(
     present: set[Key] | frozenset[Key] = frozenset(),
     protected: frozenset[str] = frozenset(),
     tombstones: Sequence[Key] = (),
+    held: dict[Key, Existing] | None = None,
 ) -> LoadResult:
     """Write one batch of mapped records (unique keys) and the deletions it implies.
 
@@ -229,6 +230,8 @@ def load_batch(
     those neither in the batch nor ``present`` in its earlier chunks (and whose key is not
     ``protected``, i.e. present but quarantined) are soft-deleted.
     ``tombstones`` are keys the source itself marked deleted.
+    ``held``: what the scope held when the snapshot started (its rows not in the snapshot are
+    the same now), read already by the caller; else the scope is read here.
     """
     table = _table(stream)
     pk_name = next(iter(table.primary_key.columns)).name
@@ -252,7 +255,7 @@ def load_batch(
     batch_keys = {key for key, *_ in prepared}
     existing: dict[Key, Existing] = {}
     if scope is not None:
-        existing = _in_scope(conn, table, stream, scope)
+        existing = dict(held) if held is not None else _in_scope(conn, table, stream, scope)
     missing = [k for k in batch_keys if k not in existing]
     in_scope = dict(existing)
     if missing:

@@ -108,7 +108,8 @@ class Snapshot:
     rows: dict[bytes, digests.Prior] = field(default_factory=dict)
     # What the hub held in the snapshot's scope when it started: confirms repeated rows without
     # a lookup per row (a repeated key is never written by the snapshot's own earlier chunks).
-    held: dict[tuple[Any, ...], loader.Existing] = field(default_factory=dict)
+    # None when not read (no prior snapshot): the last chunk then reads the scope for deletions.
+    held: dict[tuple[Any, ...], loader.Existing] | None = None
 
 
 def _confirm_repeated(
@@ -124,11 +125,12 @@ def _confirm_repeated(
     what they loaded; any other is mapped like a new row (appended to ``good`` or ``refused``)."""
     if not repeated:
         return {}
-    elsewhere = {p.key for _, p in repeated if p.key not in snap.held}  # moved out of scope
+    start = snap.held or {}
+    elsewhere = {p.key for _, p in repeated if p.key not in start}  # moved out of scope
     held = loader.lookup(conn, stream, elsewhere) if elsewhere else {}
     same: dict[bytes, digests.Prior] = {}
     for rec, prior in repeated:
-        old = snap.held.get(prior.key) or held.get(prior.key)
+        old = start.get(prior.key) or held.get(prior.key)
         if old is not None and not old.deleted and old.hash[:16] == prior.content_hash:
             same[rec.digest or b""] = prior
             continue
@@ -268,6 +270,7 @@ def process_batch(
         present=snap.keys,
         protected=frozenset(snap.protected),
         tombstones=batch.tombstones,
+        held=snap.held,
     )
     if batch.complete and not batch.last:
         snap.keys.update(result.keys)

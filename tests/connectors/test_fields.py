@@ -1,0 +1,65 @@
+"""Converters (connectors.fields) on the values readers and APIs really give."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from connectors import fields as f
+from connectors.streams import Context, Reject
+from schemas import rules
+
+CTX = Context(province="32", id_key=b"k", schools=frozenset({"2132010001"}))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (152.5, 152.5),
+        (3, 3.0),
+        ("  1,024.5 ", 1024.5),
+        ("１２", 12.0),  # full-width digits from a web form
+        (None, None),
+        ("", None),
+        (math.nan, None),  # how a spreadsheet reader gives an empty cell
+    ],
+)
+def test_number_reads_numbers_and_number_text(value: Any, expected: float | None) -> None:
+    assert f.number()(value, CTX) == expected
+
+
+@pytest.mark.parametrize("value", [math.inf, "abc", "12..5"])
+def test_number_refuses_what_is_no_number(value: Any) -> None:
+    with pytest.raises(Reject) as caught:
+        f.number()(value, CTX)
+    assert caught.value.rule == rules.NUMBER_INVALID
+
+
+def test_integer_number_refuses_fractions_and_gives_ints() -> None:
+    convert = f.number(integer=True)
+    assert convert(2400.0, CTX) == 2400
+    assert type(convert(2400.0, CTX)) is int
+    with pytest.raises(Reject):
+        convert(2400.5, CTX)
+
+
+def test_school_answers_are_remembered_per_register() -> None:
+    convert = f.school()
+    assert convert(2132010001.0, CTX) == "2132010001"  # a code read as a number
+    assert convert(" 2132010001", CTX) == "2132010001"
+    with pytest.raises(Reject) as caught:
+        convert("2132010002", CTX)
+    assert caught.value.rule == rules.SCHOOL_UNKNOWN
+    # The same refusal again is a fresh exception (Stream.map names its field on it).
+    with pytest.raises(Reject) as again:
+        convert("2132010002", CTX)
+    assert again.value is not caught.value
+    assert again.value.field is None
+    # A register that no longer holds the school refuses the value it accepted before.
+    closed = Context(province="32", id_key=b"k", schools=frozenset())
+    with pytest.raises(Reject) as gone:
+        convert("2132010001", closed)
+    assert gone.value.rule == rules.SCHOOL_UNKNOWN
+    assert convert("2132010001", CTX) == "2132010001"

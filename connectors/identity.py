@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from connectors.streams import BatchCheck, Context, Reject
-from schemas import rules
+from schemas import keysets, rules
 from schemas.identifiers import check_id_number, id_hash, mask_id
 from schemas.people import Student
 
@@ -33,9 +33,8 @@ def known_students(conn: Connection, xjhs: Iterable[str]) -> set[str]:
     wanted = sorted(set(xjhs))
     found: set[str] = set()
     col = Student.__table__.c.xjh  # type: ignore[attr-defined]
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found.update(conn.execute(select(col).where(col.in_(chunk))).scalars())
+    for chunk in keysets.chunks(wanted):
+        found.update(conn.execute(select(col).where(keysets.values_in(conn, col, chunk))).scalars())
     return found
 
 
@@ -44,10 +43,11 @@ def students_by_hash(conn: Connection, hashes: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(hashes))
     table = Student.__table__  # type: ignore[attr-defined]
     out: dict[str, str] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        rows = conn.execute(select(table.c.id_hash, table.c.xjh).where(table.c.id_hash.in_(chunk)))
-        out.update((h, x) for h, x in rows)
+    for chunk in keysets.chunks(wanted):
+        where = keysets.values_in(conn, table.c.id_hash, chunk)
+        out.update(
+            (h, x) for h, x in conn.execute(select(table.c.id_hash, table.c.xjh).where(where))
+        )
     return out
 
 

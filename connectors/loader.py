@@ -20,17 +20,14 @@ from sqlalchemy import (
     Insert,
     Table,
     Update,
-    and_,
     bindparam,
     insert,
     select,
-    tuple_,
     update,
 )
 
-from connectors.identity import CHUNK
 from connectors.streams import DELETED, HASHED, Stream, source_key
-from schemas import scoping
+from schemas import keysets, scoping
 from schemas.base import utcnow
 from schemas.versioning import allocate_versions, content_hash
 
@@ -86,16 +83,9 @@ def _lookup(
     pk = next(iter(table.primary_key.columns))
     cols = [table.c[k] for k in stream.key]
     base = select(pk, table.c.content_hash, table.c.is_deleted, *cols)
-    wanted = list(keys)
     found: dict[Key, Existing] = {}
-    for start in range(0, len(wanted), CHUNK // max(len(cols), 1)):
-        chunk = wanted[start : start + CHUNK // max(len(cols), 1)]
-        if len(cols) == 1:
-            clause: ColumnElement[bool] = cols[0].in_([k[0] for k in chunk])
-        else:
-            # The leading column's IN lets SQLite use the index (it scans for a bare tuple IN).
-            clause = and_(cols[0].in_({k[0] for k in chunk}), tuple_(*cols).in_(chunk))
-        for row in conn.execute(base.where(clause)).all():
+    for chunk in keysets.chunks(list(keys)):
+        for row in conn.execute(base.where(keysets.rows_in(conn, cols, chunk))).all():
             found[tuple(row[3:])] = Existing(row[0], row[1], bool(row[2]))
     return found
 

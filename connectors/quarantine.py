@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, and_, insert, select, update
 
-from connectors.identity import CHUNK
 from connectors.streams import Reject, SourceRecord
+from schemas import keysets
 from schemas.base import utcnow
 from schemas.quarantine import QuarantineRecord
 
@@ -58,14 +58,14 @@ def write(
     items = list(entries)
     open_now: dict[tuple[str, str], int] = {}
     wanted = sorted({key[:200] for _, _, key in items if key})
-    for start in range(0, len(wanted), CHUNK):
+    for chunk in keysets.chunks(wanted):
         found = conn.execute(
             select(TABLE.c.id, TABLE.c.record_key, TABLE.c.rule).where(
                 TABLE.c.connector == connector,
                 TABLE.c.stream == stream,
                 TABLE.c.source == source[:300],
                 TABLE.c.resolved_run_id.is_(None),
-                TABLE.c.record_key.in_(wanted[start : start + CHUNK]),
+                keysets.values_in(conn, TABLE.c.record_key, chunk),
             )
         )
         open_now.update(((k, r), i) for i, k, r in found)
@@ -136,10 +136,10 @@ def resolve_partition(
         )
     ).scalars()
     settled = sorted(set(ids) - set(keep))
-    for start in range(0, len(settled), CHUNK):
+    for chunk in keysets.chunks(settled):
         conn.execute(
             update(TABLE)
-            .where(TABLE.c.id.in_(settled[start : start + CHUNK]))
+            .where(keysets.values_in(conn, TABLE.c.id, chunk))
             .values(resolved_run_id=run_id)
         )
     return len(settled)
@@ -151,8 +151,7 @@ def resolve_keys(
     """Records with these keys loaded cleanly: their open entries are settled."""
     wanted = sorted(set(keys))
     done = 0
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
+    for chunk in keysets.chunks(wanted):
         result = conn.execute(
             update(TABLE)
             .where(
@@ -161,7 +160,7 @@ def resolve_keys(
                     TABLE.c.stream == stream,
                     TABLE.c.resolved_run_id.is_(None),
                     TABLE.c.run_id != run_id,
-                    TABLE.c.record_key.in_(chunk),
+                    keysets.values_in(conn, TABLE.c.record_key, chunk),
                 )
             )
             .values(resolved_run_id=run_id)

@@ -41,11 +41,11 @@ from sqlalchemy import (
 )
 from sqlmodel import SQLModel
 
+from schemas import keysets
 from schemas.base import utcnow
 from schemas.exchange import ScopeMove
 from schemas.versioning import allocate_versions
 
-CHUNK = 900  # bound parameters per IN list (SQLite allows 999 in old builds)
 PK = "_pk"  # key of the primary-key value in the row dicts callers pass (the loader's name)
 VERSION = "change_version"
 
@@ -102,11 +102,6 @@ def in_regions(src: FromClause, name: str, regions: Sequence[str]) -> ColumnElem
     return column.in_(inner)
 
 
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
 def resolve(conn: Connection, name: str, values: Iterable[Any]) -> dict[Any, str | None]:
     """Region of each locator value of table ``name`` (None: located nowhere)."""
     given = list(values)
@@ -120,8 +115,9 @@ def resolve(conn: Connection, name: str, values: Iterable[Any]) -> dict[Any, str
     own = parent.c[loc.parent_key]
     theirs = parent.c[LOCATORS[loc.parent].column]
     found: dict[Any, Any] = {}
-    for chunk in _chunks(wanted):
-        found.update((k, v) for k, v in conn.execute(select(own, theirs).where(own.in_(chunk))))
+    for chunk in keysets.chunks(wanted):
+        rows = conn.execute(select(own, theirs).where(keysets.values_in(conn, own, chunk)))
+        found.update((k, v) for k, v in rows)
     regions = resolve(conn, loc.parent, found.values())
     out.update({v: regions[found[v]] for v in wanted if v in found})
     return out
@@ -153,8 +149,9 @@ def _cascade(conn: Connection, name: str, key: str, old_region: Mapping[Any, str
         keys = child_keys(child)
         cols = [pk, table.c[loc.column], *(table.c[k] for k in keys)]
         rows: list[Any] = []
-        for chunk in _chunks(values):
-            rows += conn.execute(select(*cols).where(table.c[loc.column].in_(chunk))).all()
+        for chunk in keysets.chunks(values):
+            where = keysets.values_in(conn, table.c[loc.column], chunk)
+            rows += conn.execute(select(*cols).where(where)).all()
         if not rows:
             continue
         rows.sort(key=lambda r: str(r[0]))
@@ -188,9 +185,10 @@ def note_updates(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
     pk = _pk(table)
     keys = child_keys(table.name)
     old: dict[Any, Any] = {}
-    for chunk in _chunks([r[PK] for r in changing]):
-        cols = [pk, table.c[loc.column], *(table.c[k] for k in keys)]
-        old.update({r[0]: r[1:] for r in conn.execute(select(*cols).where(pk.in_(chunk)))})
+    cols = [pk, table.c[loc.column], *(table.c[k] for k in keys)]
+    for chunk in keysets.chunks([r[PK] for r in changing]):
+        held = conn.execute(select(*cols).where(keysets.values_in(conn, pk, chunk)))
+        old.update({r[0]: r[1:] for r in held})
     moved = [(r, old[r[PK]]) for r in changing if r[PK] in old and old[r[PK]][0] != r[loc.column]]
     if not moved:
         return

@@ -19,14 +19,14 @@ import os
 import pickle
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from connectors.streams import Context, FileRef, Reject, SourceRecord, Stream
 
 if TYPE_CHECKING:
-    from connectors.transports.file_drop import FileDropConnector, Sheets
+    from connectors.transports.file_drop import FileDropConnector
 
 PACK_ROWS = 2000  # rows per pickled chunk of a prepared file
 MIN_BYTES = 16 << 20  # below this a pull's pending files are read in process: spawning costs ~1 s
@@ -44,8 +44,6 @@ class Job:
     ref: FileRef
     ctx: Context
     skip: frozenset[bytes] = frozenset()  # row digests of the partition's last snapshot
-    # The file this worker gets next (with a single worker): parsed in a thread meanwhile.
-    following: FileRef | None = None
     # Run the stream's pure batch checks and the content hash here too: worth it with two or
     # more workers; a single one is already busier than the runner with parsing and mapping.
     precheck: bool = False
@@ -146,42 +144,23 @@ def light_columns(stream: Stream) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*stream.key_sources, *extra)))
 
 
-_reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-read-ahead")
-_parsing: dict[str, Future[Sheets]] = {}  # path → its sheets being parsed
-
-
-def _parse_later(connector: FileDropConnector, ref: FileRef) -> None:
-    from connectors.transports.file_drop import is_csv, load_sheets
-
-    if not is_csv(ref):
-        _parsing[str(ref.path)] = _reading.submit(load_sheets, ref.path, connector.wants_sheet)
-
-
 def prepare(job: Job) -> Prepared:
-    """Read one file and map its records (in a worker process). With ``job.following``, that
-    file's workbook is parsed in a thread (python-calamine releases the GIL) once half of this
-    one is mapped: parsing overlaps mapping, and at most two workbooks are held at once."""
+    """Read one file and map its records (in a worker process).
+
+    (A single worker once parsed the next workbook in a thread while mapping this one: on two
+    cores, with the runner busy on the other, it gained nothing measurable and held a second
+    workbook, about 45 MB at scale 0.1.)"""
     from connectors.registry import connectors
-    from connectors.transports.file_drop import is_csv, load_sheets
 
     connector: FileDropConnector = connectors()[job.connector]  # type: ignore[assignment]
     stream = next(s for s in connector.streams if s.name == job.stream)
-    ahead = _parsing.pop(str(job.ref.path), None)
-    _parsing.clear()  # a guess that did not come true
-    parsed = ahead.result() if ahead is not None else None
-    if parsed is None and job.following is not None and not is_csv(job.ref):
-        parsed = load_sheets(job.ref.path, connector.wants_sheet)
-    half = sum(sheet.height for _, sheet in parsed) // 2 if parsed else 0
-    records, rejects = connector.file_records(job.ref, parsed)
-    del parsed, ahead
+    records, rejects = connector.file_records(job.ref)
     layouts: dict[Layout, int] = {}
     chunks: list[bytes] = []
     pending: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...], bytes | None, Any]] = []
     light = light_columns(stream)
     keys: set[str] = set()  # raw keys seen in this file: a repeat is a duplicate, sent whole
-    for count, rec in enumerate(records):
-        if count == half and job.following is not None:
-            _parse_later(connector, job.following)
+    for rec in records:
         layout = (tuple(rec.raw), tuple(rec.locator))
         index = layouts.setdefault(layout, len(layouts))
         raw_key = stream.raw_key(rec.raw)
@@ -206,8 +185,6 @@ def prepare(job: Job) -> Prepared:
             pending = []
     if pending:
         chunks.append(_pack(stream, job, pending))
-    if job.following is not None and str(job.following.path) not in _parsing:
-        _parse_later(connector, job.following)  # a file too small to reach its half
     return Prepared(list(layouts), chunks, rejects)
 
 
@@ -290,10 +267,7 @@ class Ahead:
         """Whether these pending files are worth the worker processes."""
         return self.pool.workers > 0 and sum(r.size for r in refs) >= self.pool.min_bytes
 
-    def submit(
-        self, connector: str, stream: str, ref: FileRef, following: FileRef | None = None
-    ) -> Future[Prepared]:
-        """``following``: the file submitted next; a single worker parses it ahead."""
+    def submit(self, connector: str, stream: str, ref: FileRef) -> Future[Prepared]:
         single = self.pool.workers == 1
         return self.pool.submit(
             Job(
@@ -302,7 +276,6 @@ class Ahead:
                 ref,
                 self.ctx,
                 self.skip(ref.partition),
-                following=following if single else None,
                 precheck=not single,
             )
         )

@@ -300,8 +300,7 @@ class FileDropConnector(Connector):
             for index, ref in enumerate(refs):
                 for i in range(index, min(len(refs), index + ahead.pool.workers + 1)):
                     if i not in futures:
-                        following = refs[i + 1] if i + 1 < len(refs) else None
-                        futures[i] = ahead.submit(self.name, stream.name, refs[i], following)
+                        futures[i] = ahead.submit(self.name, stream.name, refs[i])
                 prepared = futures.pop(index).result()
                 records = prepared.records(stream, reread=partial(self._reread, ref))
                 yield from self._batches(ref, partitions, records, prepared.rejects)

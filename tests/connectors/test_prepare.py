@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-import connectors.prepare as prepare_module
 from connectors.config import load_sources
 from connectors.loader import row_hash
 from connectors.prepare import Ahead, Job, LazyRaw, Pool, prepare
@@ -115,25 +114,6 @@ def test_workers_check_and_hash_like_the_runner(province_template: Path) -> None
     assert hashed > 100
 
 
-def test_a_single_worker_parses_the_following_file_ahead(province_template: Path) -> None:
-    connector, refs = _registry(province_template)
-    stream = connector.streams[0]
-    ctx = _ctx(province_template)
-    alone = list(prepare(Job(connector.name, stream.name, refs[1], ctx)).records(stream))
-    prepare(Job(connector.name, stream.name, refs[0], ctx, following=refs[1]))
-    assert str(refs[1].path) in prepare_module._parsing  # parsing in the worker's thread
-    ahead = list(prepare(Job(connector.name, stream.name, refs[1], ctx)).records(stream))
-    assert not prepare_module._parsing
-    assert [_plain(r) for r in ahead] == [_plain(r) for r in alone]
-
-
-def _plain(rec: SourceRecord) -> tuple[Any, ...]:
-    """A record with its Reject (compared by identity) as (rule, message, field)."""
-    if isinstance(rec.mapped, Reject):
-        return (*rec[:3], (rec.mapped.rule, rec.mapped.message, rec.mapped.field))
-    return tuple(rec)
-
-
 def test_skipped_digests_are_left_unmapped(province_template: Path) -> None:
     connector, refs = _registry(province_template)
     stream, ref = connector.streams[0], refs[0]
@@ -174,9 +154,9 @@ def test_pull_with_workers_matches_pull_without(
     submitted: list[str] = []
     submit = Ahead.submit
 
-    def spy(self: Ahead, connector: str, stream: str, ref: Any, following: Any = None) -> Any:
+    def spy(self: Ahead, connector: str, stream: str, ref: Any) -> Any:
         submitted.append(ref.name)
-        return submit(self, connector, stream, ref, following)
+        return submit(self, connector, stream, ref)
 
     monkeypatch.setattr(Ahead, "submit", spy)
     folder = copy_province(province_template, tmp_path / "province")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from connectors.streams import Reject, SourceRecord
 from schemas import keysets
@@ -57,18 +57,16 @@ def write(
     """
     items = list(entries)
     open_now: dict[tuple[str, str], int] = {}
-    wanted = sorted({key[:200] for _, _, key in items if key})
-    for chunk in keysets.chunks(wanted):
-        found = conn.execute(
-            select(TABLE.c.id, TABLE.c.record_key, TABLE.c.rule).where(
-                TABLE.c.connector == connector,
-                TABLE.c.stream == stream,
-                TABLE.c.source == source[:300],
-                TABLE.c.resolved_run_id.is_(None),
-                keysets.values_in(conn, TABLE.c.record_key, chunk),
-            )
+    wanted = {key[:200] for _, _, key in items if key}
+    if wanted:  # the source's open entries, matched here (see _open)
+        held = _open(
+            conn,
+            (TABLE.c.id, TABLE.c.record_key, TABLE.c.rule),
+            TABLE.c.connector == connector,
+            TABLE.c.stream == stream,
+            TABLE.c.source == source[:300],
         )
-        open_now.update(((k, r), i) for i, k, r in found)
+        open_now.update(((k, r), i) for i, k, r in held if k in wanted)
     keyless: dict[tuple[str, str], int] = {}
     if any(not key for _, _, key in items):
         found = conn.execute(
@@ -149,21 +147,32 @@ def resolve_keys(
     conn: Connection, *, run_id: int, connector: str, stream: str, keys: Iterable[str]
 ) -> int:
     """Records with these keys loaded cleanly: their open entries are settled."""
-    wanted = sorted(set(keys))
-    done = 0
-    for chunk in keysets.chunks(wanted):
-        result = conn.execute(
+    wanted = set(keys)
+    if not wanted:
+        return 0
+    found = _open(
+        conn,
+        (TABLE.c.id, TABLE.c.record_key),
+        TABLE.c.connector == connector,
+        TABLE.c.stream == stream,
+        TABLE.c.run_id != run_id,
+    )
+    settled = sorted(i for i, k in found if k in wanted)
+    for chunk in keysets.chunks(settled):
+        conn.execute(
             update(TABLE)
-            .where(
-                and_(
-                    TABLE.c.connector == connector,
-                    TABLE.c.stream == stream,
-                    TABLE.c.resolved_run_id.is_(None),
-                    TABLE.c.run_id != run_id,
-                    keysets.values_in(conn, TABLE.c.record_key, chunk),
-                )
-            )
+            .where(keysets.values_in(conn, TABLE.c.id, chunk))
             .values(resolved_run_id=run_id)
         )
-        done += int(result.rowcount or 0)
-    return done
+    return len(settled)
+
+
+def _open(conn: Connection, columns: Sequence[Any], *where: Any) -> list[Any]:
+    """Open entries matching ``where``, to be matched with a batch's keys in Python.
+
+    Matching in SQL (``record_key IN``/``= ANY`` besides these conditions) let PostgreSQL compare
+    every open entry with every key, one by one, once the list was a parameter rather than
+    constants: a 5,000-record batch against 8,000 open entries took a second. A stream's open
+    entries are few next to its records, and a set lookup per entry is linear."""
+    query = select(*columns).where(TABLE.c.resolved_run_id.is_(None), *where)
+    return list(conn.execute(query).all())

@@ -12,6 +12,11 @@ pull's time); here the keys travel as one value and the statement text never cha
 
 Values are converted by the column type's own bind processor first (SQLite stores dates as
 text), so they compare exactly as bound parameters would.
+
+These are for key columns with an index the database searches per key. As a mere filter on rows
+other conditions select, ``= ANY(:array)`` is checked element by element for every row on
+PostgreSQL (the server hashes only lists of constants): match such rows in Python instead (as
+``connectors.quarantine`` does).
 """
 
 from __future__ import annotations

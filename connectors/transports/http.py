@@ -9,6 +9,8 @@ runner can commit a page and its bookmark together.
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -226,6 +228,52 @@ class CursorPaginator:
 
 Paginator = PagePaginator | HasMorePaginator | CursorPaginator
 
+_END = object()
+
+
+def prefetched(pages: Iterator[Page], depth: int) -> Iterator[Page]:
+    """``pages`` fetched by a thread up to ``depth`` ahead of the consumer, in order; an error
+    of the source (retries exhausted, a cursor refused) reaches the consumer where it would
+    have without the thread. A consumer that stops early stops the thread after its request
+    in flight. ``depth`` 0: no thread."""
+    if depth <= 0:
+        yield from pages
+        return
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                if not offer(page):
+                    return
+            offer(_END)
+        except BaseException as exc:  # handed to the consumer
+            offer(exc)
+
+    thread = threading.Thread(target=fetch, name="http-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=1)  # a request in flight ends when read() closes the client
+
 
 class HttpConnector(Connector):
     """Streams read page by page from one endpoint each (``endpoints``: stream → path).
@@ -242,6 +290,9 @@ class HttpConnector(Connector):
     # Pages are loaded together up to this many records per transaction: a commit (with its
     # state, counts and quarantine bookkeeping) per 500-record page cost more than the page.
     batch_rows: int = 5000
+    # Pages fetched ahead by a thread while the runner loads earlier ones (the source prepares
+    # and sends the next page meanwhile): at most this many wait.
+    prefetch: int = 2
 
     def record_fields(self, params: dict[str, Any]) -> dict[str, Any]:
         """Values every record shares, taken from the request (a school year, a quarter)."""
@@ -301,13 +352,20 @@ class HttpConnector(Connector):
         seen_bytes = api.bytes
         shared = self.record_fields(params)
         records: list[SourceRecord] = []
-        keys: set[str] = set()
+        keys: set[tuple[str, ...]] = set()
         state: dict[str, Any] = {}
-        for items, locator, after in self.paginator.pages(api, path, query, position):
+        columns = stream.key_sources
+        pages = prefetched(self.paginator.pages(api, path, query, position), self.prefetch)
+        for items, locator, after in pages:
             page = [
                 SourceRecord({**item, **shared}, {"endpoint": path, **locator}) for item in items
             ]
-            page_keys = {k for rec in page if (k := stream.raw_key(rec.raw)) is not None}
+            # A repeated record comes back with the same key values as sent before.
+            page_keys = (
+                {tuple(map(str, (r.raw.get(c) for c in columns))) for r in page}
+                if columns
+                else set()
+            )
             if records and not keys.isdisjoint(page_keys):
                 # A page that repeats records of this batch (data changed while paging) starts
                 # the next batch: loaded after them, as the source's newer answer.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from connectors.transports.http import (
     PagePaginator,
     RetryPolicy,
     SourceUnavailable,
+    prefetched,
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -206,3 +209,44 @@ def test_pages_are_loaded_together_up_to_batch_rows() -> None:
 def test_a_page_repeating_records_of_the_batch_starts_the_next_one() -> None:
     pages = [["a", "b"], ["b", "c"], ["d"]]  # the source's data moved while paging
     assert [ids for ids, _ in _batches(pages)] == [["a", "b"], ["b", "c", "d"]]
+
+
+def test_prefetched_pages_come_in_order_and_errors_where_they_happened() -> None:
+    fetched: list[int] = []
+
+    def pages() -> Iterator[Any]:
+        for n in range(5):
+            fetched.append(n)
+            if n == 3:
+                raise InvalidCursor("cursor expired")
+            yield [n], {}, {}
+
+    stream = prefetched(pages(), 2)
+    got = [next(stream)[0], next(stream)[0], next(stream)[0]]
+    with pytest.raises(InvalidCursor):
+        next(stream)
+    assert got == [[0], [1], [2]]  # everything before the error, then the error itself
+    assert fetched == [0, 1, 2, 3]
+
+
+def test_prefetching_stops_when_the_consumer_does() -> None:
+    fetched: list[int] = []
+
+    def pages() -> Iterator[Any]:
+        for n in range(1000):
+            fetched.append(n)
+            yield [n], {}, {}
+
+    stream = prefetched(pages(), 2)
+    assert next(stream)[0] == [0]
+    stream.close()  # the runner stopped (an error in a batch)
+    time.sleep(0.3)
+    assert len(fetched) <= 5  # one taken, two waiting, one being offered
+    assert not [t for t in threading.enumerate() if t.name == "http-prefetch"]
+
+
+def test_without_depth_pages_are_fetched_in_the_callers_thread() -> None:
+    def pages() -> Iterator[Any]:
+        yield [threading.current_thread().name], {}, {}
+
+    assert next(prefetched(pages(), 0))[0] == [threading.current_thread().name]

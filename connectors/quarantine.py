@@ -58,15 +58,16 @@ def write(
     items = list(entries)
     open_now: dict[tuple[str, str], int] = {}
     wanted = {key[:200] for _, _, key in items if key}
-    if wanted:  # the source's open entries, matched here (see _open)
+    if wanted:
         held = _open(
             conn,
+            wanted,
             (TABLE.c.id, TABLE.c.record_key, TABLE.c.rule),
             TABLE.c.connector == connector,
             TABLE.c.stream == stream,
             TABLE.c.source == source[:300],
         )
-        open_now.update(((k, r), i) for i, k, r in held if k in wanted)
+        open_now.update(((k, r), i) for i, k, r in held)
     keyless: dict[tuple[str, str], int] = {}
     if any(not key for _, _, key in items):
         found = conn.execute(
@@ -152,12 +153,13 @@ def resolve_keys(
         return 0
     found = _open(
         conn,
+        wanted,
         (TABLE.c.id, TABLE.c.record_key),
         TABLE.c.connector == connector,
         TABLE.c.stream == stream,
         TABLE.c.run_id != run_id,
     )
-    settled = sorted(i for i, k in found if k in wanted)
+    settled = sorted(i for i, _ in found)
     for chunk in keysets.chunks(settled):
         conn.execute(
             update(TABLE)
@@ -167,12 +169,18 @@ def resolve_keys(
     return len(settled)
 
 
-def _open(conn: Connection, columns: Sequence[Any], *where: Any) -> list[Any]:
-    """Open entries matching ``where``, to be matched with a batch's keys in Python.
+def _open(conn: Connection, keys: set[str], columns: Sequence[Any], *where: Any) -> list[Any]:
+    """Open entries matching ``where`` whose record key is one of ``keys`` (the first column
+    selected must be the id, the second the record key).
 
-    Matching in SQL (``record_key IN``/``= ANY`` besides these conditions) let PostgreSQL compare
-    every open entry with every key, one by one, once the list was a parameter rather than
-    constants: a 5,000-record batch against 8,000 open entries took a second. A stream's open
-    entries are few next to its records, and a set lookup per entry is linear."""
-    query = select(*columns).where(TABLE.c.resolved_run_id.is_(None), *where)
-    return list(conn.execute(query).all())
+    SQLite searches its ``record_key`` index through the keys (``json_each``). On PostgreSQL
+    the same filter (``= ANY(:keys)`` beside the other conditions) compared every open entry with
+    every key, one by one: a 5,000-record batch against 8,000 open entries took a second. There
+    the entries matching ``where`` are read and matched with the keys here, a set lookup each."""
+    base = select(*columns).where(TABLE.c.resolved_run_id.is_(None), *where)
+    if conn.dialect.name == "postgresql":
+        return [row for row in conn.execute(base) if row[1] in keys]
+    found: list[Any] = []
+    for chunk in keysets.chunks(sorted(keys)):
+        found += conn.execute(base.where(keysets.values_in(conn, TABLE.c.record_key, chunk)))
+    return found

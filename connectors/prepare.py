@@ -147,9 +147,9 @@ def light_columns(stream: Stream) -> tuple[str, ...]:
 def prepare(job: Job) -> Prepared:
     """Read one file and map its records (in a worker process).
 
-    (A single worker once parsed the next workbook in a thread while mapping this one: on two
-    cores, with the runner busy on the other, it gained nothing measurable and held a second
-    workbook, about 45 MB at scale 0.1.)"""
+    (A single worker once parsed the next workbook in a thread while mapping this one. It held a
+    second workbook, about 45 MB at scale 0.1, where the pull's peak was then 599-606 MB against
+    a 600 MB budget, for about 3.5% of a full pull's time: see docs/connectors.md.)"""
     from connectors.registry import connectors
 
     connector: FileDropConnector = connectors()[job.connector]  # type: ignore[assignment]

@@ -70,8 +70,8 @@ def seed(header: Sequence[str], shared: Mapping[str, Any]) -> Any:
 def row_digest(base: Any, values: Sequence[Any]) -> bytes:
     """The digest of one source row's raw values (as the reader gave them, in file order):
     their JSON (orjson keeps 1 and 1.0 apart; dates, datetimes and times have ISO forms, other
-    types their ``str``) hashed on from the file's :func:`seed`, or from plain bytes."""
-    state = base.copy() if not isinstance(base, bytes) else hashlib.blake2b(base, digest_size=SIZE)
+    types their ``str``) hashed on from the file's :func:`seed`."""
+    state = base.copy()
     try:
         state.update(orjson.dumps(values, default=str))
     except TypeError:  # an integer beyond 64 bits

@@ -17,8 +17,6 @@ from schemas import keysets, rules
 from schemas.identifiers import check_id_number, id_hash, mask_id
 from schemas.people import Student
 
-CHUNK = 900  # bound parameters per IN list, below SQLite's and psycopg's limits
-
 
 def person_hash(value: Any, key: bytes, *, today: date | None = None) -> tuple[str, str]:
     """(keyed hash, mask) of a valid ID number; Reject with the identifier rule otherwise."""

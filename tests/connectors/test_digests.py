@@ -166,11 +166,17 @@ def test_a_new_mapping_fingerprint_ignores_old_digests(
 
 def test_digests_round_trip() -> None:
     rows = {
-        digests.row_digest(b"s", ["x", 1.0, None]): digests.Prior(("G1",), "ab" * 8, "S", ("S",)),
-        digests.row_digest(b"s", ["y", 2.0, None]): digests.Prior(("G2",), "cd" * 8, None, ()),
+        digests.row_digest(digests.seed(["s"], {}), ["x", 1.0, None]): digests.Prior(
+            ("G1",), "ab" * 8, "S", ("S",)
+        ),
+        digests.row_digest(digests.seed(["s"], {}), ["y", 2.0, None]): digests.Prior(
+            ("G2",), "cd" * 8, None, ()
+        ),
     }
     assert digests._decode(digests._encode(rows)) == rows
-    assert digests.row_digest(b"s", ["x"]) != digests.row_digest(b"t", ["x"])
+    assert digests.row_digest(digests.seed(["s"], {}), ["x"]) != digests.row_digest(
+        digests.seed(["t"], {}), ["x"]
+    )
 
 
 def test_row_digest_from_a_file_seed() -> None:

@@ -48,6 +48,14 @@ class Conflict(EduhubError):
     title = "Conflict"
 
 
+class CursorExpired(EduhubError):
+    """A change-feed cursor the hub can no longer continue: start again from ``since=0``."""
+
+    status = 410
+    type_slug = "cursor-expired"
+    title = "Change cursor expired"
+
+
 class ConfigError(EduhubError):
     status = 500
     type_slug = "configuration"

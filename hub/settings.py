@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         "(starting workers costs about a second).",
     )
 
+    scope_moves_keep_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days a record of a row leaving a region is kept for the change feed; "
+        "a row-scoped client whose cursor is older must pull the dataset again (410).",
+    )
+
     token_key: SecretStr = Field(
         default=SecretStr(DEV_TOKEN_KEY),
         description="HS256 key that signs the exchange's access tokens (JWT). Set it in "

@@ -110,13 +110,18 @@ class Grant(SQLModel, table=True):
 
 
 class SyncBookmark(SQLModel, table=True):
-    """Federation: the next change version to ask a remote hub for, per dataset."""
+    """Federation: the next change version to ask a remote hub for, per dataset.
+
+    ``resync_from``: set while the dataset is mirrored again from the start (the remote
+    refused the old cursor): the local change version before it began; mirrored rows the
+    replay did not touch (still at or below it) are deleted when it ends."""
 
     __tablename__ = "sync_bookmarks"
 
     source: str = Field(primary_key=True, max_length=200)
     dataset: str = Field(primary_key=True, max_length=30)
     since: int = Field(default=0, sa_type=BigInteger)
+    resync_from: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -35,6 +36,8 @@ from sqlalchemy import (
     FromClause,
     Table,
     bindparam,
+    delete,
+    func,
     insert,
     select,
     update,
@@ -44,7 +47,7 @@ from sqlmodel import SQLModel
 from schemas import keysets
 from schemas.base import utcnow
 from schemas.exchange import ScopeMove
-from schemas.versioning import allocate_versions
+from schemas.versioning import ChangeCounter, allocate_versions
 
 PK = "_pk"  # key of the primary-key value in the row dicts callers pass (the loader's name)
 VERSION = "change_version"
@@ -210,3 +213,40 @@ def note_inserts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
     """Dependents of newly inserted rows that existed before their parent come into scope."""
     for key in child_keys(table.name):
         _cascade(conn, table.name, key, dict.fromkeys((r[key] for r in rows if key in r), None))
+
+
+def prune_moves(conn: Connection, before: datetime) -> int:
+    """Remove the ``scope_moves`` recorded before ``before``; returns how many.
+
+    The highest change version removed becomes ``change_counter.moves_horizon`` (and now its
+    ``moves_pruned_at``): a row-scoped caller that built its copy before now and whose
+    change-feed cursor is older would miss the deletions those rows stood for, so the feed
+    sends it back to the start instead (``hub.services.exchange.pull``); one that starts from
+    0 later never held those rows. Moves are removed by version, up to the newest old one, so
+    no move older than a kept one is lost."""
+    moves = ScopeMove.__table__  # type: ignore[attr-defined]
+    upto = conn.execute(
+        select(func.max(moves.c.change_version)).where(moves.c.moved_at < before)
+    ).scalar_one_or_none()
+    if upto is None:
+        return 0
+    removed = conn.execute(delete(moves).where(moves.c.change_version <= upto)).rowcount
+    counter = ChangeCounter.__table__  # type: ignore[attr-defined]
+    conn.execute(
+        update(counter)
+        .where(counter.c.id == 1, counter.c.moves_horizon < upto)
+        .values(moves_horizon=upto, moves_pruned_at=utcnow())
+    )
+    return int(removed or 0)
+
+
+def moves_horizon(conn: Connection) -> tuple[int, datetime | None]:
+    """The highest change version whose scope moves were pruned (0: none ever were), and when
+    that was."""
+    counter = ChangeCounter.__table__  # type: ignore[attr-defined]
+    found = conn.execute(
+        select(counter.c.moves_horizon, counter.c.moves_pruned_at).where(counter.c.id == 1)
+    ).first()
+    if found is None:
+        return 0, None
+    return int(found[0] or 0), found[1]

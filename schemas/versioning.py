@@ -16,7 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Column, Connection, Integer, event, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
@@ -24,12 +34,21 @@ from schemas.base import PROVENANCE_FIELDS, Tracked
 
 
 class ChangeCounter(SQLModel, table=True):
-    """The single row (id = 1) whose value is the last change version handed out."""
+    """The single row (id = 1) whose value is the last change version handed out.
+
+    ``moves_horizon``: the highest change version whose ``scope_moves`` were pruned (see
+    ``schemas.scoping.prune_moves``), ``moves_pruned_at`` when: a row-scoped caller whose copy
+    was built before then from an older version can no longer learn which rows left its
+    regions."""
 
     __tablename__ = "change_counter"
 
     id: int = Field(default=1, sa_column=Column(Integer, primary_key=True, autoincrement=False))
     value: int = Field(default=0, sa_type=BigInteger)
+    moves_horizon: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
+    moves_pruned_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 def allocate_versions(conn: Connection, count: int) -> range:

@@ -28,6 +28,10 @@ def sync(
         only=dataset or None,
         page_size=page_size,
     )
+    for code, why in report.restarted.items():
+        console.print(f"{code}: mirrored again from the start ({why})")
+    for code, n in report.swept.items():
+        console.print(f"{code}: {n} rows the province no longer serves this hub deleted")
     for code, n in report.applied.items():
         console.print(f"{code}: {n} changes applied")
     for code, why in report.skipped.items():

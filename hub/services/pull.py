@@ -8,6 +8,7 @@ import csv
 import io
 import os
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from connectors.runner import Progress, RunReport, run_connector
 from connectors.runs import list_runs
 from hub.errors import ConfigError, Invalid, NotFound
 from hub.settings import Settings
+from schemas import scoping
+from schemas.base import utcnow
 from schemas.quarantine import QuarantineRecord
 
 QUARANTINE = QuarantineRecord.__table__  # type: ignore[attr-defined]
@@ -95,7 +98,17 @@ def pull(
             reports.append(report)
     finally:
         pool.close()
+    prune_moves(engine=engine, settings=settings)
     return reports
+
+
+def prune_moves(*, engine: Engine, settings: Settings) -> int:
+    """Forget the rows that left a region longer ago than ``scope_moves_keep_days`` (after
+    every pull): the change feed then sends a row-scoped client with an older cursor back to
+    the start (410) rather than let it miss those deletions."""
+    before = utcnow() - timedelta(days=settings.scope_moves_keep_days)
+    with engine.begin() as conn:
+        return scoping.prune_moves(conn, before)
 
 
 def runs(*, engine: Engine, limit: int = 50) -> list[dict[str, Any]]:

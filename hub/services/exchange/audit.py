@@ -99,6 +99,44 @@ def append(
         ) from exc
 
 
+def last_detail(
+    *, engine: Engine, client_id: str | None, dataset: str, action: str
+) -> dict[str, Any] | None:
+    """The detail of this client's latest ``action`` entry on ``dataset`` (None: there is none,
+    or the caller has no client)."""
+    if client_id is None:
+        return None
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.detail)
+        .where(table.c.client_id == client_id, table.c.dataset == dataset, table.c.action == action)
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        found = conn.execute(query).scalar_one_or_none()
+    return dict(found) if found is not None else None
+
+
+def feed_started(*, engine: Engine, client_id: str | None, dataset: str) -> datetime | None:
+    """When this client last asked ``dataset``'s change feed for everything (``since=0``):
+    the start of the copy it holds."""
+    if client_id is None:
+        return None
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    query = select(func.max(table.c.at)).where(
+        table.c.client_id == client_id,
+        table.c.dataset == dataset,
+        table.c.action == "changes",
+        table.c.detail["since"].as_integer() == 0,
+    )
+    with engine.connect() as conn:
+        found: datetime | None = conn.execute(query).scalar_one_or_none()
+    if found is not None and found.tzinfo is None:  # SQLite gives naive UTC
+        found = found.replace(tzinfo=UTC)
+    return found
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine
 
-from hub.errors import Invalid
+from hub.errors import CursorExpired, Invalid
 from hub.services.exchange import audit, exports, native
 from hub.services.exchange.access import Plan
 from hub.services.exchange.query import (
@@ -26,6 +27,7 @@ from hub.services.exchange.query import (
     select_rows,
     split_row,
 )
+from schemas.scoping import moves_horizon
 from schemas.versioning import current_version
 
 MAX_CHANGES = 10_000
@@ -95,6 +97,8 @@ def changes(*, engine: Engine, plan: Plan, since: int, limit: int, request_id: s
         raise Invalid(f"{ds.code} is not change-versioned: pull it with records or an export")
     if since < 0 or not 1 <= limit <= MAX_CHANGES:
         raise Invalid(f"since must be >= 0 and limit 1..{MAX_CHANGES}")
+    if since > 0:
+        _check_cursor(engine, plan, since)
     out: list[dict[str, Any]] = []
     with engine.connect() as conn:
         committed = current_version(conn)  # read first: every version <= it is committed
@@ -117,9 +121,72 @@ def changes(*, engine: Engine, plan: Plan, since: int, limit: int, request_id: s
         {"dataset": ds.code, "changes": out, "next": following, "more": full},
         default=_default,
     )
-    detail = {"since": since, "limit": limit, "next": following}
+    detail = {"since": since, "limit": limit, "next": following, "clear": sorted(plan.clear)}
     _log(engine, plan, request_id, "changes", detail, len(out), len(body))
     return Payload(body, "", len(out))
+
+
+def _check_cursor(engine: Engine, plan: Plan, since: int) -> None:
+    """Refuse (410) to continue a feed from ``since`` when what the caller holds from it can no
+    longer be corrected by changes alone:
+
+    - its grant changed since its last page (a new grant replaced the old one): regions it
+      lost would never be deleted from its copy, rows of regions it gained were written before
+      ``since`` and would never come, fields masked or unmasked now would stay as they were;
+    - the hub pruned the records of rows that left the caller's regions after ``since``
+      (``scoping.prune_moves``): those deletions cannot be sent any more.
+
+    The caller starts again from ``since=0`` into an empty copy (or drops what it held)."""
+    ds = plan.dataset
+    last = audit.last_detail(
+        engine=engine, client_id=plan.caller.client_id, dataset=ds.code, action="changes"
+    )
+    if last is not None and "clear" in last:  # entries before the check have no "clear"
+        parts = []
+        before, now = last.get("regions"), plan.regions
+        if before != (list(now) if now is not None else None):
+            was = set(before) if before is not None else {"*"}
+            is_ = set(now) if now is not None else {"*"}
+            lost, gained = sorted(was - is_), sorted(is_ - was)
+            parts.append(
+                "regions " + "; ".join(
+                    f"{label} {_some(codes)}"
+                    for label, codes in (("lost", lost), ("gained", gained)) if codes
+                )
+            )  # fmt: skip
+        clear_before, clear_now = set(last["clear"]), plan.clear
+        if clear_before != clear_now:
+            changed = sorted(clear_before ^ clear_now)
+            parts.append(f"fields masked or unmasked: {_some(changed)}")
+        if parts:
+            raise CursorExpired(
+                f"your access to {ds.code} changed since your last page ({'; '.join(parts)}): "
+                "delete what you hold of it and pull again from since=0",
+                changes=parts,
+            )
+    if plan.regions is not None and ds.scope is not None:
+        with engine.connect() as conn:
+            horizon, pruned_at = moves_horizon(conn)
+        if since < horizon:
+            started = audit.feed_started(
+                engine=engine, client_id=plan.caller.client_id, dataset=ds.code
+            )
+            if pruned_at is not None and (started is None or started < _aware(pruned_at)):
+                raise CursorExpired(
+                    f"since={since} is older than the hub keeps the rows that left your regions "
+                    f"(records up to version {horizon} were removed): delete what you hold of "
+                    f"{ds.code} and pull again from since=0",
+                    horizon=horizon,
+                )
+
+
+def _some(codes: list[str], shown: int = 8) -> str:
+    more = len(codes) - shown
+    return ", ".join(codes[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _log(

@@ -23,7 +23,7 @@ from hub.settings import Settings
 from schemas import scoping
 from schemas.base import utcnow
 from schemas.exchange import SyncBookmark
-from schemas.versioning import allocate_versions
+from schemas.versioning import allocate_versions, current_version
 
 # Parents first, so foreign keys (school_code → schools) hold while mirroring.
 FIRST = ("schools",)
@@ -34,6 +34,8 @@ class SyncReport:
     applied: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    restarted: dict[str, str] = field(default_factory=dict)  # read again from the start: why
+    swept: dict[str, int] = field(default_factory=dict)  # rows that replay deleted
 
 
 class RemoteError(EduhubError):
@@ -52,23 +54,54 @@ def _token(http: httpx.Client, client_id: str, secret: str) -> str:
     return str(r.json()["access_token"])
 
 
-def _bookmark(conn: Connection, source: str, code: str) -> int:
+def _bookmark(conn: Connection, source: str, code: str) -> tuple[int, int | None]:
+    """(the version to ask for next, ``resync_from`` of a replay in progress)."""
     table = SyncBookmark.__table__  # type: ignore[attr-defined]
     got = conn.execute(
-        select(table.c.since).where(table.c.source == source, table.c.dataset == code)
-    ).scalar_one_or_none()
-    return int(got or 0)
+        select(table.c.since, table.c.resync_from).where(
+            table.c.source == source, table.c.dataset == code
+        )
+    ).first()
+    return (int(got[0] or 0), got[1]) if got is not None else (0, None)
 
 
-def _save_bookmark(conn: Connection, source: str, code: str, since: int) -> None:
+def _save_bookmark(
+    conn: Connection, source: str, code: str, since: int, resync_from: int | None = None
+) -> None:
     table = SyncBookmark.__table__  # type: ignore[attr-defined]
+    values = {"since": since, "resync_from": resync_from}
     done = conn.execute(
         update(table)
         .where(table.c.source == source, table.c.dataset == code)
-        .values(since=since, updated_at=utcnow())
+        .values(**values, updated_at=utcnow())
     ).rowcount
     if not done:
-        conn.execute(insert(table).values(source=source, dataset=code, since=since))
+        conn.execute(insert(table).values(source=source, dataset=code, **values))
+
+
+def _sweep(conn: Connection, ds: Dataset, upto: int) -> int:
+    """End of a replay: mirrored rows it did not write (change version still at or below
+    ``upto``, the local version before it began) are gone from what the remote serves this
+    hub: marked deleted, each with a new version so this hub's own feed passes it on."""
+    table: Any = ds.source
+    (pk_name,) = ds.key
+    stale = list(
+        conn.execute(
+            select(table.c[pk_name]).where(
+                table.c.source_system == "sync",
+                table.c.change_version <= upto,
+                table.c.is_deleted.is_(False),
+            )
+        ).scalars()
+    )
+    now = utcnow()
+    for key, version in zip(stale, allocate_versions(conn, len(stale)), strict=True):
+        conn.execute(
+            update(table)
+            .where(table.c[pk_name] == key)
+            .values(is_deleted=True, change_version=version, last_seen=now)
+        )
+    return len(stale)
 
 
 def _apply(conn: Connection, ds: Dataset, source: str, changes: list[dict[str, Any]]) -> None:
@@ -169,7 +202,7 @@ def _sync(
             retry: list[Dataset] = []
             for ds in todo:
                 try:
-                    got = _pull(engine, http, headers, source, ds, page_size, progress)
+                    got = _pull(engine, http, headers, source, ds, page_size, progress, report)
                 except IntegrityError as exc:
                     # a row whose parent (school) arrived at the province after this sync read
                     # the parents' feed: read the parents again, then this dataset once more
@@ -200,16 +233,25 @@ def _pull(
     ds: Dataset,
     page_size: int,
     progress: Callable[[str, int], None] | None,
+    report: SyncReport,
 ) -> int:
+    """Apply pages until the feed has no more. A remote that refuses the cursor (410: its
+    records of rows leaving this city's regions were pruned, or this city's grant changed)
+    is read again from the start; the rows that replay does not bring are then deleted."""
     applied = 0
     while True:
         with engine.connect() as conn:
-            since = _bookmark(conn, source, ds.code)
+            since, resync_from = _bookmark(conn, source, ds.code)
         r = http.get(
             f"/api/v1/datasets/{ds.code}/changes",
             params={"since": since, "limit": page_size},
             headers=headers,
         )
+        if r.status_code == 410 and since > 0:
+            with engine.begin() as conn:
+                _save_bookmark(conn, source, ds.code, 0, resync_from=current_version(conn))
+            report.restarted[ds.code] = _problem(r)
+            continue
         if r.status_code != 200:
             raise RemoteError(f"{ds.code}: changes refused ({r.status_code}): {r.text[:200]}")
         page = r.json()
@@ -218,9 +260,19 @@ def _pull(
         with engine.begin() as conn:
             if page["changes"]:
                 _apply(conn, ds, source, page["changes"])
-            _save_bookmark(conn, source, ds.code, int(page["next"]))
+            if resync_from is not None and not page["more"]:
+                report.swept[ds.code] = _sweep(conn, ds, resync_from)
+                resync_from = None
+            _save_bookmark(conn, source, ds.code, int(page["next"]), resync_from)
         applied += len(page["changes"])
         if progress:
             progress(ds.code, applied)
         if not page["more"]:
             return applied
+
+
+def _problem(r: httpx.Response) -> str:
+    try:
+        return str(r.json().get("detail") or r.text[:200])
+    except ValueError:
+        return r.text[:200]

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from connectors import loader, runs
 from hub.services.exchange.uploads import stream_for
 from hub.settings import Settings
 from hub.storage.engine import make_engine
+from schemas import scoping
+from schemas.base import utcnow
 from schemas.people import Student
 from tests.services.exchange.factories import grant_dataset, seed_province
 from tests.services.exchange.mirror import mirrored, served, sync_cmd
@@ -159,4 +162,55 @@ def test_sync_drops_a_pupil_who_moved_to_another_city(
         ).one()
     # still flagged deleted where it was: the mirror never learns where the pupil went
     assert (bool(gone[0]), gone[1]) == (True, ours)
+    city.dispose()
+
+
+def test_sync_mirrors_again_when_the_province_refuses_its_cursor(
+    engine: Engine, settings: Settings, province_url: str, city_url: str
+) -> None:
+    """The province pruned the record of a pupil leaving the city before the city synced
+    again: its feed answers 410, the city reads the dataset again from the start and deletes
+    the mirrored rows that replay did not bring (the pupil), ending with what is served."""
+    province = seed_province(engine, pupils_per_school=3)
+    client_id, secret = _grant_students(engine, settings)
+    cmd = _sync_cmd(city_url, province_url, client_id, secret)
+    done = subprocess.run(cmd, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    city = make_engine(city_url)
+    assert len(_mirrored(city, settings, "students")) == 3
+
+    stream = stream_for("students")
+    table = Student.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        ours = province.school_of_city[CITY]
+        pupil = dict(
+            conn.execute(select(table).where(table.c.school_code == ours).limit(1)).mappings().one()
+        )
+        record = {c: pupil[c] for c in stream.columns}
+        record["school_code"] = province.school_of_city["320100"]
+        run_id = runs.start_run(conn, "test", {})
+        assert loader.load_batch(conn, stream, [record], run_id=run_id, source_system="t").updated
+        assert scoping.prune_moves(conn, utcnow() + timedelta(seconds=1)) >= 1
+
+    done = subprocess.run(cmd, capture_output=True, timeout=120)
+    out = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    assert "mirrored again from the start" in out
+    assert "1 rows the province no longer serves this hub deleted" in out
+    for code in SYNCED:
+        assert _mirrored(city, settings, code) == _served(province_url, client_id, secret, code)
+    with city.connect() as conn:
+        gone = conn.execute(
+            text("SELECT is_deleted FROM students WHERE id = :id"), {"id": pupil["id"]}
+        ).scalar_one()
+        assert bool(gone)
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM sync_bookmarks WHERE resync_from IS NOT NULL")
+            ).scalar_one()
+            == 0
+        )
+    done = subprocess.run(cmd, capture_output=True, timeout=120)  # and on as before
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    assert "mirrored again" not in done.stdout.decode()
     city.dispose()

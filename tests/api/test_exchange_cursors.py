@@ -145,3 +145,25 @@ def test_a_changed_grant_expires_the_cursor_until_the_client_starts_again(
     assert status == 410
     assert "regions gained 320100" in problem["detail"]
     assert "more" in problem["detail"]  # a city's counties are not all listed
+
+
+def test_pull_service_prunes_moves_older_than_the_setting(
+    engine: Engine, settings: Settings
+) -> None:
+    from hub.services.pull import prune_moves
+
+    moves = ScopeMove.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(
+            moves.insert(),
+            [
+                {"table_name": "students", "row_pk": str(i), "old_region": "320115",
+                 "change_version": i, "moved_at": utcnow() - timedelta(days=days)}
+                for i, days in ((1, 120), (2, 91), (3, 89))
+            ],
+        )  # fmt: skip
+    assert settings.scope_moves_keep_days == 90
+    assert prune_moves(engine=engine, settings=settings) == 2
+    with engine.connect() as conn:
+        assert [r.row_pk for r in conn.execute(select(moves))] == ["3"]
+        assert scoping.moves_horizon(conn)[0] == 2

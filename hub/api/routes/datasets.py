@@ -49,7 +49,18 @@ def records(
     return Response(page.body, media_type="application/json", headers=headers)
 
 
-@router.get("/{code:path}/changes", summary="Upserts and deletions after a change version")
+@router.get(
+    "/{code:path}/changes",
+    summary="Upserts and deletions after a change version",
+    responses={
+        410: {
+            "description": "cursor-expired: the caller's grant changed since its last page, or "
+            "the records of rows that left its regions after `since` were pruned; delete the "
+            "copy and start again from since=0",
+            "content": {"application/problem+json": {}},
+        }
+    },
+)
 def changes(
     code: str,
     request: Request,

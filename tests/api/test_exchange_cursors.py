@@ -10,6 +10,7 @@ the hub serves it now.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -34,7 +35,7 @@ from tests.api.test_exchange_moves import (
 from tests.services.exchange.factories import grant_dataset, make_client, seed_province
 
 
-def _changes(client: TestClient, h: dict[str, str], since: int) -> tuple[int, dict]:  # type: ignore[type-arg]
+def _changes(client: TestClient, h: dict[str, str], since: int) -> tuple[int, Any]:
     r = client.get(f"/api/v1/datasets/students/changes?since={since}&limit=100", headers=h)
     return r.status_code, r.json()
 

@@ -18,7 +18,7 @@ from hub.errors import Invalid, NotFound
 from hub.services.catalog import entries_for, entries_of, resolve_version, search_resources
 from hub.services.ckan_fq import Context, read_fq
 from hub.settings import Settings
-from hub.storage.catalog_index import AllOf, Filters, provider_codes
+from hub.storage.catalog_index import AllOf, Filters, provider_codes, resource_codes
 
 CKAN_VERSION = "2.10.4"
 MAX_ROWS = 1000
@@ -70,8 +70,15 @@ def search_filters(*, session: Session, version: str, queries: list[str]) -> Fil
     if not wanted:
         return Filters()
     # organization ids are UUIDs of the provider codes: worked out only when asked for
-    codes = provider_codes(session, version=version) if "owner_org" in " ".join(wanted) else []
-    context = Context(version=version, organizations={organization_id(c): c for c in codes})
+    asked = " ".join(wanted)
+    codes = provider_codes(session, version=version) if "owner_org" in asked else []
+    # package ids likewise, of the resource codes
+    resources = resource_codes(session, version=version) if "id:" in asked else []
+    context = Context(
+        version=version,
+        organizations={organization_id(c): c for c in codes},
+        packages={package_id(c): c for c in resources},
+    )
     conditions = tuple(c for f in wanted if (c := read_fq(f, context)) is not None)
     return Filters(condition=conditions[0] if len(conditions) == 1 else AllOf(conditions))
 

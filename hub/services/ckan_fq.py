@@ -19,13 +19,15 @@ HTTP 409, ``{"__type": "Search Error"}``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pyparsing as pp
+from dateutil.relativedelta import relativedelta
 
 from hub.errors import Invalid
 from hub.storage.catalog_index import (
@@ -38,6 +40,7 @@ from hub.storage.catalog_index import (
     Negated,
     PublishedBetween,
     StartsWith,
+    TitleContains,
 )
 
 ALWAYS: Condition = AllOf(())
@@ -224,6 +227,9 @@ class Context:
 
     version: str
     organizations: dict[str, str]  # CKAN organization id (UUID) -> provider code
+    packages: dict[str, str] = dataclasses.field(
+        default_factory=dict
+    )  # CKAN package id (UUID) -> code
 
 
 def _column(column: str, normalise: Callable[[str], str] = str) -> Callable[[Term, Context], Any]:
@@ -288,6 +294,20 @@ def _text(term: Term, _ctx: Context) -> Condition:
     return Contains(term.value) if term.value else ALWAYS
 
 
+def _package_id(term: Term, ctx: Context) -> Condition:
+    if term.prefix:
+        raise FilterQueryError("id does not take a prefix (*) query")
+    code = ctx.packages.get(term.value.lower())
+    return NEVER if code is None else Equals("code", code)
+
+
+def _title(term: Term, _ctx: Context) -> Condition:
+    """title is a text field in CKAN's Solr schema: every word must occur in the title."""
+    if term.prefix and not term.value:
+        return ALWAYS
+    return TitleContains(term.value)
+
+
 def _no_groups(term: Term, _ctx: Context) -> Condition:
     return NEVER  # the catalog has no CKAN groups: a group filter matches no dataset
 
@@ -301,6 +321,8 @@ FIELDS: dict[str, TermReader] = {
     "groups": _no_groups,
     "license_id": _license,
     "name": _column("resource_id"),
+    "id": _package_id,
+    "title": _title,
     "text": _text,
     "state": _constant("active"),
     "capacity": _constant("public"),
@@ -324,12 +346,65 @@ DATE_FIELDS = ("metadata_modified", "metadata_created")
 EXTRAS_PREFIX = "extras_"
 
 
-def _instant(value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise FilterQueryError(f"cannot read the date {value!r} (use ISO 8601)") from exc
-    return parsed.replace(tzinfo=None)
+# Solr date math after NOW or an ISO instant ending in Z: +N / -N units, /unit rounds down.
+_MATH = re.compile(r"([+-]\d+|/)(YEAR|MONTH|DAY|HOUR|MINUTE|SECOND|MILLI(?:SECOND)?)S?")
+_UNITS = ("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "MILLI")
+
+
+def _instant(value: str, now: datetime | None = None) -> datetime:
+    """An instant of a date range: ISO 8601, or Solr date math (``NOW``, ``NOW-7DAYS``,
+    ``NOW/DAY``, ``2026-11-01T00:00:00Z+1MONTH``), in UTC without a time zone."""
+    head, math = value, ""
+    if value.upper().startswith("NOW"):
+        head, math = "", value[3:]
+    elif "Z" in value:
+        head, _, math = value.partition("Z")
+    if head:
+        try:
+            moment = datetime.fromisoformat(head.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise FilterQueryError(f"cannot read the date {value!r} (use ISO 8601)") from exc
+        moment = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    else:
+        moment = now or datetime.now(UTC)
+    moment = moment.replace(tzinfo=None)
+    at = 0
+    for step in _MATH.finditer(math.upper()):
+        if step.start() != at:
+            break
+        amount, unit = step.groups()
+        unit = "MILLI" if unit.startswith("MILLI") else unit
+        if amount == "/":
+            moment = _round_down(moment, unit)
+        else:
+            count = int(amount) * (1000 if unit == "MILLI" else 1)
+            moment += relativedelta(**{_DELTA[unit]: count})  # type: ignore[arg-type]
+        at = step.end()
+    if at != len(math):
+        raise FilterQueryError(
+            f"cannot read the date math {math!r} in {value!r} (e.g. NOW-7DAYS, NOW/DAY)"
+        )
+    return moment
+
+
+_DELTA = {
+    "YEAR": "years",
+    "MONTH": "months",
+    "DAY": "days",
+    "HOUR": "hours",
+    "MINUTE": "minutes",
+    "SECOND": "seconds",
+    "MILLI": "microseconds",
+}
+
+
+def _round_down(moment: datetime, unit: str) -> datetime:
+    if unit == "MILLI":
+        return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    keep = _UNITS.index(unit)
+    fields = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+    names = ("month", "day", "hour", "minute", "second", "microsecond")
+    return moment.replace(**{n: fields[n] for n in names[keep:]})  # type: ignore[arg-type]
 
 
 def _first_day_from(moment: datetime) -> date:

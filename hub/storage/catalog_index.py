@@ -131,6 +131,13 @@ class Contains:
 
 
 @dataclass(frozen=True)
+class TitleContains:
+    """Every whitespace-separated term of ``q`` occurs in the title (case folded)."""
+
+    q: str
+
+
+@dataclass(frozen=True)
 class AllOf:
     parts: tuple[Condition, ...]
 
@@ -145,7 +152,17 @@ class Negated:
     part: Condition
 
 
-Condition = Equals | StartsWith | HasKeyword | PublishedBetween | Contains | AllOf | AnyOf | Negated
+Condition = (
+    Equals
+    | StartsWith
+    | HasKeyword
+    | PublishedBetween
+    | Contains
+    | TitleContains
+    | AllOf
+    | AnyOf
+    | Negated
+)
 
 
 @dataclass(frozen=True)
@@ -285,6 +302,10 @@ def compile_condition(dialect: str, node: Condition) -> ColumnElement[bool]:
             return _published_condition(first, last)
         case Contains(q):
             return _text_condition(dialect, q)
+        case TitleContains(q):
+            title = func.lower(col(CatalogSearchRow.name))
+            terms = [_like_pattern(t.lower()) for t in dict.fromkeys(terms_of(q))]
+            return and_(true(), *(title.like(t, escape="\\") for t in terms))
         case AllOf(parts):
             return and_(true(), *(compile_condition(dialect, p) for p in parts))
         case AnyOf(parts):
@@ -425,6 +446,12 @@ def _looks_up(node: Condition) -> bool:
         case Negated(part):
             return _looks_up(part)
     return False
+
+
+def resource_codes(session: Session, *, version: str) -> list[str]:
+    """Every resource code of a version (for CKAN package ids, UUIDs of the codes)."""
+    query = select(col(CatalogSearchRow.code)).where(col(CatalogSearchRow.version) == version)
+    return [str(c) for c in session.execute(query).scalars().all()]
 
 
 def provider_codes(session: Session, *, version: str) -> list[str]:

@@ -211,6 +211,10 @@ FQ_CASES: list[tuple[str, Callable[[Entry], bool]]] = [
         lambda e: e.id == "regions",
     ),
     ("metadata_modified:[2026-11-29T00:00:00Z TO *]", lambda e: True),
+    ("metadata_modified:[2026-12-01T08:30:00Z/DAY+4DAYS TO *]", lambda e: e.id == "regions"),
+    ("metadata_modified:[2026-12-05T00:00:00Z-6DAYS TO *]", lambda e: True),
+    ("title:班额", lambda e: "班额" in e.name),
+    ("title:(学籍 OR 资助)", lambda e: "学籍" in e.name or "资助" in e.name),
     ("metadata_modified:{2026-11-29T00:00:00Z TO *]", lambda e: e.id == "regions"),
     ("metadata_modified:[* TO 2026-12-05T00:00:00Z}", lambda e: e.id != "regions"),
     (
@@ -270,6 +274,16 @@ def test_ckanapi_fq_combines_with_q_and_fielded_q(dated_url: str) -> None:
         fielded = ckan.action.package_search(q="tags:学籍号", rows=100)
     assert {p["name"] for p in both["results"]} == {"open_class_size_by_county"}
     assert [p["name"] for p in fielded["results"]] == ["students"]
+
+
+def test_ckanapi_fq_by_package_id(dated_url: str) -> None:
+    """id: is the package's UUID, as package_show gives it (what a harvester keeps)."""
+    with RemoteCKAN(dated_url) as ckan:
+        pid = ckan.action.package_show(id="students")["id"]
+        found = ckan.action.package_search(fq=f"id:{pid}", rows=100)["results"]
+        either = ckan.action.package_search(fq=f'id:("{pid}" OR "no-such-id")', rows=100)
+    assert [p["name"] for p in found] == ["students"]
+    assert [p["name"] for p in either["results"]] == ["students"]
 
 
 @pytest.mark.parametrize(

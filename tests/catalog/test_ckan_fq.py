@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from hub.services.ckan_fq import (
     Or,
     Span,
     Term,
+    _instant,
     parse,
     read_fq,
 )
@@ -28,9 +29,14 @@ from hub.storage.catalog_index import (
     Negated,
     PublishedBetween,
     StartsWith,
+    TitleContains,
 )
 
-CTX = Context(version="1.0", organizations={"0f8c…-uuid": "320000-MZT"})
+CTX = Context(
+    version="1.0",
+    organizations={"0f8c…-uuid": "320000-MZT"},
+    packages={"5d2e…-uuid": "30700102/001"},
+)
 
 
 def test_clauses_side_by_side_all_hold() -> None:
@@ -104,6 +110,42 @@ def test_fields_map_to_catalog_columns() -> None:
     assert read_fq("*:*", CTX) == ALWAYS
     assert read_fq("教育 信息化", CTX) == AllOf((Contains("教育"), Contains("信息化")))
     assert read_fq("-state:active", CTX) == Negated(ALWAYS)
+    assert read_fq("id:5D2E…-UUID", CTX) == Equals("code", "30700102/001")
+    assert read_fq("id:unknown", CTX) == NEVER
+    assert read_fq('title:"大班额 统计"', CTX) == TitleContains("大班额 统计")
+    assert read_fq("title:*", CTX) == ALWAYS
+
+
+NOW = datetime(2026, 11, 29, 15, 30, 12, 345678)
+
+
+@pytest.mark.parametrize(
+    ("value", "instant"),
+    [
+        ("NOW", NOW),
+        ("NOW/DAY", datetime(2026, 11, 29)),
+        ("NOW-7DAYS/DAY", datetime(2026, 11, 22)),
+        ("NOW/DAY-7DAYS", datetime(2026, 11, 22)),
+        ("NOW-1MONTH/MONTH", datetime(2026, 10, 1)),
+        ("NOW/YEAR+1YEAR", datetime(2027, 1, 1)),
+        ("NOW+2HOURS/HOUR", datetime(2026, 11, 29, 17)),
+        ("NOW-90MINUTES/MINUTE", datetime(2026, 11, 29, 14, 0)),
+        ("NOW/SECOND", datetime(2026, 11, 29, 15, 30, 12)),
+        ("NOW-500MILLIS/MILLI", datetime(2026, 11, 29, 15, 30, 11, 845000)),
+        ("2026-01-31T00:00:00Z+1MONTH", datetime(2026, 2, 28)),
+        ("2026-12-01T08:30:00Z/DAY+4DAYS", datetime(2026, 12, 5)),
+        ("2026-12-01T08:30:00+08:00", datetime(2026, 12, 1, 0, 30)),
+    ],
+)
+def test_solr_date_math(value: str, instant: datetime) -> None:
+    assert _instant(value, now=NOW) == instant
+
+
+def test_date_math_in_a_range_is_relative_to_now() -> None:
+    today = datetime.now(UTC).date()
+    got = read_fq("metadata_modified:[NOW/DAY-7DAYS TO NOW/DAY]", CTX)
+    if datetime.now(UTC).date() == today:  # not across midnight while reading
+        assert got == PublishedBetween(today - timedelta(days=7), today)
 
 
 @pytest.mark.parametrize(
@@ -135,7 +177,15 @@ def test_metadata_modified_single_instant() -> None:
 
 
 @pytest.mark.parametrize(
-    "fq", ["metadata_modified:[NOW-1DAY TO *]", "organization:[a TO b]", "tags:学*"]
+    "fq",
+    [
+        "metadata_modified:[NOW-1FORTNIGHT TO *]",
+        "metadata_modified:[NOW-DAY TO *]",
+        "metadata_modified:[yesterday TO *]",
+        "organization:[a TO b]",
+        "tags:学*",
+        "id:abc*",
+    ],
 )
 def test_unsupported_forms_are_refused(fq: str) -> None:
     with pytest.raises(FilterQueryError):

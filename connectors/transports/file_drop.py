@@ -103,10 +103,12 @@ def read_workbook(
         found = True
         offset = sheet.start[0] if sheet.start else 0
         base = digests.seed([name, *names], shared) if shared is not None else None
+        named = all(names)  # no unnamed column to leave out: dict(zip()) builds it in C
         for i, row in enumerate(itertools.chain(head[first:], rows), start=first):
             if _blank(row):
                 continue
-            raw = {n: v for n, v in zip(names, row, strict=False) if n}
+            pairs = zip(names, row, strict=False)
+            raw = dict(pairs) if named else {n: v for n, v in pairs if n}
             digest = digests.row_digest(base, row) if base is not None else None
             yield SourceRecord(raw, {"sheet": name, "row": offset + i + 1}, digest)
     if not found:

@@ -63,6 +63,23 @@ def test_read_workbook_gives_spreadsheet_row_numbers_and_skips_blank_rows(tmp_pa
     assert records[1].raw == {"全国学籍号": "G2", "姓名": "李四"}
 
 
+def test_read_workbook_leaves_out_unnamed_columns_and_keeps_short_rows(tmp_path: Path) -> None:
+    """A column without a header (a clerk's note) is not part of the record; a row shorter
+    than the header gives the columns it has."""
+    path = tmp_path / "x.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("学生基本信息")
+    sheet.write_row(0, 0, ["全国学籍号", None, "姓名"])
+    sheet.write_row(1, 0, ["G1", "备注", "张三"])
+    sheet.write_row(2, 0, ["G2"])
+    book.close()
+    records = list(read_workbook(path, ["全国学籍号", "姓名"], lambda name: True))
+    assert [r.raw for r in records] == [
+        {"全国学籍号": "G1", "姓名": "张三"},
+        {"全国学籍号": "G2", "姓名": ""},
+    ]
+
+
 def test_read_workbook_reads_merged_header_written_by_excel(tmp_path: Path) -> None:
     path = tmp_path / "s.xlsx"
     book = xlsxwriter.Workbook(str(path))

@@ -58,6 +58,8 @@ class AuditEntry(SQLModel, table=True):
     """One data response (or export start/finish). ``hash`` covers every column and prev_hash."""
 
     __tablename__ = "audit_log"
+    # A client's latest page of a dataset's feed, read by every change-feed request.
+    __table_args__ = (Index("ix_audit_log_client_dataset_seq", "client_id", "dataset", "seq"),)
 
     seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

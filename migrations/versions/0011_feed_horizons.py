@@ -6,7 +6,9 @@ sync_bookmarks.resync_from (a mirror replaying a dataset from the start).
 those older than ``EDUHUB_SCOPE_MOVES_KEEP_DAYS`` and records the highest change version it
 removed; the change feed answers 410 to a row-scoped caller whose ``since`` is older (or
 whose grant changed since its last page). A mirror (``eduhub sync``) told so replays the
-dataset from the start and deletes the mirrored rows the replay did not bring again.
+dataset from the start and deletes the mirrored rows the replay did not bring again. The feed
+reads the client's last audited page of the dataset for that: an index on audit_log
+(client_id, dataset, seq).
 
 Revision ID: 0011
 Revises: 0010
@@ -32,9 +34,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("moves_pruned_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("sync_bookmarks") as batch:
         batch.add_column(sa.Column("resync_from", sa.BigInteger(), nullable=True))
+    op.create_index("ix_audit_log_client_dataset_seq", "audit_log", ["client_id", "dataset", "seq"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_log_client_dataset_seq", table_name="audit_log")
     with op.batch_alter_table("sync_bookmarks") as batch:
         batch.drop_column("resync_from")
     with op.batch_alter_table("change_counter") as batch:

@@ -14,10 +14,9 @@ Values are converted by the column type's own bind processor first (SQLite store
 text), so they compare exactly as bound parameters would.
 
 These are for key columns with an index the database searches per key. As a mere filter on rows
-other conditions select, ``= ANY(:array)`` may be checked element by element for every row on
-PostgreSQL (the server hashes only arrays it knows when planning, not a parameter of a generic
-plan); ``values_in(..., semi=True)`` writes ``col IN (SELECT unnest(:array))`` instead, which
-the planner turns into a hash semi-join or an index search per key (``connectors.quarantine``).
+other conditions select, ``= ANY(:array)`` is checked element by element for every row on
+PostgreSQL (the server hashes only lists of constants): match such rows in Python instead (as
+``connectors.quarantine`` does).
 """
 
 from __future__ import annotations
@@ -36,14 +35,11 @@ def _bound(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) 
 
 
 def values_in(
-    conn: Connection, column: ColumnElement[Any], values: Collection[Any], *, semi: bool = False
+    conn: Connection, column: ColumnElement[Any], values: Collection[Any]
 ) -> ColumnElement[bool]:
-    """``column IN values`` with the values as one parameter; ``semi``: as a sub-select on
-    PostgreSQL, for a column other conditions filter first (see above)."""
+    """``column IN values`` with the values as one parameter."""
     if conn.dialect.name == "postgresql":
         array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        if semi:
-            return column.in_(select(func.unnest(array)))
         return column == func.any(array)
     payload = orjson.dumps(_bound(conn, column, list(values)), default=str).decode()
     each = func.json_each(bindparam(None, payload)).table_valued("value")

@@ -128,6 +128,23 @@ def test_sync_reports_dataset_it_cannot_store(
     city.dispose()
 
 
+def _transfer_to_nanjing(engine: Engine, province: Any) -> dict[str, Any]:
+    """A pupil of the city transfers to Nanjing through the connectors' loader (as a pull would
+    write it); returns the pupil's row before the move."""
+    stream = stream_for("students")
+    table = Student.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        ours = province.school_of_city[CITY]
+        pupil = dict(
+            conn.execute(select(table).where(table.c.school_code == ours).limit(1)).mappings().one()
+        )
+        record = {c: pupil[c] for c in stream.columns}
+        record["school_code"] = province.school_of_city["320100"]
+        run_id = runs.start_run(conn, "test", {})
+        assert loader.load_batch(conn, stream, [record], run_id=run_id, source_system="t").updated
+    return pupil
+
+
 def test_sync_drops_a_pupil_who_moved_to_another_city(
     engine: Engine, settings: Settings, province_url: str, city_url: str
 ) -> None:
@@ -140,17 +157,7 @@ def test_sync_drops_a_pupil_who_moved_to_another_city(
     ours = province.school_of_city[CITY]
     assert len(_mirrored(city, settings, "students")) == 3
 
-    # the pupil transfers to Nanjing through the connectors' loader (as a pull would write it)
-    stream = stream_for("students")
-    with engine.begin() as conn:
-        table = Student.__table__  # type: ignore[attr-defined]
-        pupil = dict(
-            conn.execute(select(table).where(table.c.school_code == ours).limit(1)).mappings().one()
-        )
-        record = {c: pupil[c] for c in stream.columns}
-        record["school_code"] = province.school_of_city["320100"]
-        run_id = runs.start_run(conn, "test", {})
-        assert loader.load_batch(conn, stream, [record], run_id=run_id, source_system="t").updated
+    pupil = _transfer_to_nanjing(engine, province)
     done = subprocess.run(cmd, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-500:]
     assert len(_mirrored(city, settings, "students")) == 2
@@ -179,17 +186,8 @@ def test_sync_mirrors_again_when_the_province_refuses_its_cursor(
     city = make_engine(city_url)
     assert len(_mirrored(city, settings, "students")) == 3
 
-    stream = stream_for("students")
-    table = Student.__table__  # type: ignore[attr-defined]
+    pupil = _transfer_to_nanjing(engine, province)
     with engine.begin() as conn:
-        ours = province.school_of_city[CITY]
-        pupil = dict(
-            conn.execute(select(table).where(table.c.school_code == ours).limit(1)).mappings().one()
-        )
-        record = {c: pupil[c] for c in stream.columns}
-        record["school_code"] = province.school_of_city["320100"]
-        run_id = runs.start_run(conn, "test", {})
-        assert loader.load_batch(conn, stream, [record], run_id=run_id, source_system="t").updated
         assert scoping.prune_moves(conn, utcnow() + timedelta(seconds=1)) >= 1
 
     done = subprocess.run(cmd, capture_output=True, timeout=120)

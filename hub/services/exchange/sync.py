@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from hub.errors import EduhubError, Invalid
@@ -94,12 +94,14 @@ def _sweep(conn: Connection, ds: Dataset, upto: int) -> int:
             )
         ).scalars()
     )
-    now = utcnow()
-    for key, version in zip(stale, allocate_versions(conn, len(stale)), strict=True):
+    if stale:
+        now = utcnow()
+        versions = allocate_versions(conn, len(stale))
         conn.execute(
             update(table)
-            .where(table.c[pk_name] == key)
-            .values(is_deleted=True, change_version=version, last_seen=now)
+            .where(table.c[pk_name] == bindparam("_key"))
+            .values(is_deleted=True, change_version=bindparam("_version"), last_seen=now),
+            [{"_key": k, "_version": v} for k, v in zip(stale, versions, strict=True)],
         )
     return len(stale)
 

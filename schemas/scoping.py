@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -249,4 +249,7 @@ def moves_horizon(conn: Connection) -> tuple[int, datetime | None]:
     ).first()
     if found is None:
         return 0, None
-    return int(found[0] or 0), found[1]
+    when = found[1]
+    if when is not None and when.tzinfo is None:  # SQLite gives naive UTC
+        when = when.replace(tzinfo=UTC)
+    return int(found[0] or 0), when

@@ -227,9 +227,8 @@ class Context:
 
     version: str
     organizations: dict[str, str]  # CKAN organization id (UUID) -> provider code
-    packages: dict[str, str] = dataclasses.field(
-        default_factory=dict
-    )  # CKAN package id (UUID) -> code
+    # CKAN package id (UUID) -> resource code
+    packages: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _column(column: str, normalise: Callable[[str], str] = str) -> Callable[[Term, Context], Any]:

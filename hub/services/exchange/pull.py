@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -171,7 +170,7 @@ def _check_cursor(engine: Engine, plan: Plan, since: int) -> None:
             started = audit.feed_started(
                 engine=engine, client_id=plan.caller.client_id, dataset=ds.code
             )
-            if pruned_at is not None and (started is None or started < _aware(pruned_at)):
+            if pruned_at is not None and (started is None or started < pruned_at):
                 raise CursorExpired(
                     f"since={since} is older than the hub keeps the rows that left your regions "
                     f"(records up to version {horizon} were removed): delete what you hold of "
@@ -183,10 +182,6 @@ def _check_cursor(engine: Engine, plan: Plan, since: int) -> None:
 def _some(codes: list[str], shown: int = 8) -> str:
     more = len(codes) - shown
     return ", ".join(codes[:shown]) + (f" and {more} more" if more > 0 else "")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _log(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from connectors.identity import person_hash
-from connectors.streams import Context, Convert, Reject
+from connectors.streams import Context, Convert, Reject, convert_all
 from schemas import rules
 from schemas.codes import check_code
 from schemas.crs import looks_swapped
@@ -37,6 +38,7 @@ TRUE_WORDS = frozenset({"是", "1", "已完成", "已开通", "有", "true", "y"
 FALSE_WORDS = frozenset({"否", "0", "未完成", "未开通", "无", "false", "n", "no"})
 
 
+_UNEXPECTED = object()  # a converter raised something other than Reject
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 
@@ -85,7 +87,48 @@ def memo(convert: Convert, limit: int = 100_000) -> Convert:
             return result
         raise Reject(*result)
 
-    return wrapped
+    return by_distinct(wrapped)
+
+
+def by_distinct(convert: Convert) -> Convert:
+    """Give a converter whose answer depends on the value alone (within one context) a
+    ``many`` for ``Stream.map_many``: a column's distinct values are converted once each, then
+    every value takes its answer."""
+
+    def many(
+        values: Sequence[Any], ctx: Context, blank: Any, failed: Mapping[int, Reject]
+    ) -> tuple[list[Any], dict[int, Reject]]:
+        try:
+            keys = list(zip(map(type, values), values, strict=True))  # 1, 1.0 and True differ
+            distinct = dict(zip(keys, values, strict=True))
+        except TypeError:  # an unhashable value: one by one
+            return convert_all(convert, values, ctx, blank, failed)
+        answers: dict[Any, Any] = {}
+        for k, value in distinct.items():
+            try:
+                answers[k] = convert(value, ctx)
+            except Reject as exc:
+                answers[k] = exc
+            except Exception:  # raised below, unless an earlier field refused its records
+                answers[k] = _UNEXPECTED
+        if all(type(a) is not Reject and a is not _UNEXPECTED for a in answers.values()):
+            return [answers[k] for k in keys], {}
+        out: list[Any] = []
+        errors: dict[int, Reject] = {}
+        for i, k in enumerate(keys):
+            answer = answers[k]
+            if type(answer) is Reject:
+                errors[i] = Reject(answer.rule, answer.message, answer.field)
+                answer = blank
+            elif answer is _UNEXPECTED:
+                if i not in failed:
+                    convert(values[i], ctx)  # raises it again
+                answer = blank
+            out.append(answer)
+        return out, errors
+
+    convert.many = many  # type: ignore[attr-defined]
+    return convert
 
 
 def text(*, required: bool = False, upper: bool = False) -> Convert:
@@ -296,7 +339,7 @@ def school(*, known: bool = True) -> Convert:
         raise Reject(*result)
 
     convert.checks_schools = known  # type: ignore[attr-defined]
-    return convert
+    return by_distinct(convert)
 
 
 def id_number(*, required: bool = True) -> Convert:

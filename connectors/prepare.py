@@ -157,7 +157,9 @@ def prepare(job: Job) -> Prepared:
     records, rejects = connector.file_records(job.ref)
     layouts: dict[Layout, int] = {}
     chunks: list[bytes] = []
-    pending: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...], bytes | None, Any]] = []
+    pending: list[list[Any]] = []  # [layout, raw values, locator values, digest, mapped]
+    todo: list[int] = []  # rows of ``pending`` to map, with their raw records
+    raws: list[dict[str, Any]] = []
     light = light_columns(stream)
     keys: set[str] = set()  # raw keys seen in this file: a repeat is a duplicate, sent whole
     for rec in records:
@@ -169,39 +171,41 @@ def prepare(job: Job) -> Prepared:
             keys.add(raw_key)
         if rec.digest is not None and rec.digest in job.skip and first:
             values = tuple(rec.raw.get(c) for c in light)
-            pending.append((index, None, tuple(rec.locator.values()), rec.digest, values))
+            pending.append([index, None, tuple(rec.locator.values()), rec.digest, values])
         else:
-            mapped: Any = None
             if rec.digest is None or rec.digest not in job.skip:
-                try:
-                    mapped = stream.map(rec.raw, job.ctx)
-                except Reject as exc:
-                    mapped = exc
+                todo.append(len(pending))
+                raws.append(rec.raw)
             pending.append(
-                (index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, mapped)
+                [index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, None]
             )
         if len(pending) == PACK_ROWS:
-            chunks.append(_pack(stream, job, pending))
-            pending = []
+            chunks.append(_pack(stream, job, pending, todo, raws))
+            pending, todo, raws = [], [], []
     if pending:
-        chunks.append(_pack(stream, job, pending))
+        chunks.append(_pack(stream, job, pending, todo, raws))
     return Prepared(list(layouts), chunks, rejects)
 
 
 def _pack(
     stream: Stream,
     job: Job,
-    pending: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...], bytes | None, Any]],
+    pending: list[list[Any]],
+    todo: list[int],
+    raws: list[dict[str, Any]],
 ) -> bytes:
-    """Rows pickled; with ``job.precheck``, first checked (when every batch check of the stream
-    is pure) and hashed."""
+    """Rows mapped (those at ``todo``, column by column) and pickled; with ``job.precheck``,
+    first checked (when every batch check of the stream is pure) and hashed."""
     from connectors.loader import row_hash
 
     ctx = job.ctx
+    for i, mapped_ in zip(todo, stream.map_many(raws, ctx), strict=True):
+        pending[i][4] = mapped_
     prechecks: dict[int, str | Reject] = {}
     if job.precheck and all(getattr(check, "pure", False) for check in stream.batch_checks):
-        at = [i for i, row in enumerate(pending) if type(row[4]) is dict]
-        mapped = [pending[i][4] for i in at]
+        targets = stream.targets
+        at = [i for i, row in enumerate(pending) if type(row[4]) is tuple and row[1] is not None]
+        mapped = [dict(zip(targets, pending[i][4], strict=True)) for i in at]
         for check in stream.batch_checks:
             failed = check(None, mapped, ctx)  # type: ignore[arg-type]  # pure: no connection
             prechecks.update((at[k], reason) for k, reason in failed.items())
@@ -209,11 +213,13 @@ def _pack(
             at, mapped = [at[k] for k in keep], [mapped[k] for k in keep]
         for i, values in zip(at, mapped, strict=True):
             prechecks[i] = row_hash(stream, dict(values))
-    rows: list[Row] = []
-    for i, (layout, raw, locator, digest, mapped_) in enumerate(pending):
-        if type(mapped_) is dict and len(mapped_) == len(stream.targets):
-            mapped_ = tuple(mapped_.values())  # else (a check added columns) sent as it is
-        rows.append((layout, raw, locator, digest, mapped_, prechecks.get(i)))
+            # what the checks made of it (converted coordinates); a check that added columns
+            # sends the whole record
+            pending[i][4] = tuple(values.values()) if len(values) == len(targets) else values
+    rows: list[Row] = [
+        (layout, raw, locator, digest, mapped_, prechecks.get(i))
+        for i, (layout, raw, locator, digest, mapped_) in enumerate(pending)
+    ]
     return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 

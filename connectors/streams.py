@@ -8,9 +8,10 @@ reading, diffing, state, quarantine and counting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -151,12 +152,71 @@ class Stream:
                 out[target] = result
         return out
 
+    def map_many(
+        self, raws: Sequence[Mapping[str, Any]], ctx: Context
+    ) -> list[tuple[Any, ...] | Reject]:
+        """:meth:`map` for many records at once, column by column: each record's model values
+        in ``targets`` order, or the Reject :meth:`map` raises for it (that of its first field
+        in mapping order). A converter with a ``many`` attribute converts a whole column in
+        one call (:func:`connectors.fields.memo` translates each distinct value once)."""
+        failed: dict[int, Reject] = {}
+        columns: list[Sequence[Any]] = []
+        for sources, name, targets, _target, convert in self._plan:
+            if sources is not None:
+                values: list[Any] = list(
+                    zip(*([r.get(s) for r in raws] for s in sources), strict=True)
+                )
+            else:
+                values = [r.get(name) for r in raws]
+            blank = (None,) * len(targets) if targets is not None else None
+            many = getattr(convert, "many", None)
+            results, errors = (many or partial(convert_all, convert))(values, ctx, blank, failed)
+            for i, exc in errors.items():
+                if i not in failed:
+                    if exc.field is None:
+                        exc.field = name
+                    failed[i] = exc
+            if targets is not None:
+                columns.extend(zip(*results, strict=True) if results else [()] * len(targets))
+            else:
+                columns.append(results)
+        rows: list[tuple[Any, ...] | Reject] = list(zip(*columns, strict=True)) if raws else []
+        for i, exc in failed.items():
+            rows[i] = exc
+        return rows
+
     def raw_key(self, raw: Mapping[str, Any]) -> str | None:
         """The record's key as the source wrote it (normalised), to find it in quarantine."""
         if not self.key_sources:
             return None
         parts = [normalize_text(raw.get(s)).upper() for s in self.key_sources]
         return "|".join(parts) if any(parts) else None
+
+
+def convert_all(
+    convert: Convert,
+    values: Sequence[Any],
+    ctx: Context,
+    blank: Any,
+    failed: Mapping[int, Reject],
+) -> tuple[list[Any], dict[int, Reject]]:
+    """A column through a converter value by value: the results (``blank`` where it refused)
+    and the Reject of each refused index. An unexpected error on a record an earlier field
+    already refused is left out, as :meth:`Stream.map` never reaches that field."""
+    out: list[Any] = []
+    append = out.append
+    errors: dict[int, Reject] = {}
+    for i, value in enumerate(values):
+        try:
+            append(convert(value, ctx))
+        except Reject as exc:
+            append(blank)
+            errors[i] = exc
+        except Exception:
+            if i not in failed:
+                raise
+            append(blank)
+    return out, errors
 
 
 def source_key(key: tuple[Any, ...]) -> str:

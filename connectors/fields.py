@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -38,6 +38,9 @@ TRUE_WORDS = frozenset({"是", "1", "已完成", "已开通", "有", "true", "y"
 FALSE_WORDS = frozenset({"否", "0", "未完成", "未开通", "无", "false", "n", "no"})
 
 
+# Cell types no two of which hold equal values, numbers aside (1 == 1.0 == True).
+_PLAIN = frozenset({str, type(None), int, float, bool, date, datetime, time})
+_NUMBERS = frozenset({int, float, bool})
 _UNEXPECTED = object()  # a converter raised something other than Reject
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -98,8 +101,13 @@ def by_distinct(convert: Convert) -> Convert:
     def many(
         values: Sequence[Any], ctx: Context, blank: Any, failed: Mapping[int, Reject]
     ) -> tuple[list[Any], dict[int, Reject]]:
+        kinds = set(map(type, values))
+        keys: Sequence[Any]
         try:
-            keys = list(zip(map(type, values), values, strict=True))  # 1, 1.0 and True differ
+            if kinds <= _PLAIN and len(kinds & _NUMBERS) <= 1:
+                keys = values  # no two values of different types are equal: keyed as they are
+            else:
+                keys = list(zip(map(type, values), values, strict=True))  # 1, 1.0, True differ
             distinct = dict(zip(keys, values, strict=True))
         except TypeError:  # an unhashable value: one by one
             return convert_all(convert, values, ctx, blank, failed)
@@ -112,7 +120,7 @@ def by_distinct(convert: Convert) -> Convert:
             except Exception:  # raised below, unless an earlier field refused its records
                 answers[k] = _UNEXPECTED
         if all(type(a) is not Reject and a is not _UNEXPECTED for a in answers.values()):
-            return [answers[k] for k in keys], {}
+            return list(map(answers.__getitem__, keys)), {}
         out: list[Any] = []
         errors: dict[int, Reject] = {}
         for i, k in enumerate(keys):

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 import xlsxwriter
 
+from connectors.streams import FileRef
 from connectors.transports.file_drop import (
+    EXTRA_AHEAD,
+    EXTRA_AHEAD_BYTES,
+    _window,
     find_header,
     fingerprint,
     read_csv,
@@ -130,3 +134,20 @@ def test_fingerprint_changes_with_content(tmp_path: Path) -> None:
     path.write_bytes(b"b")
     assert (first.name, first.size) == (path.name, 1)
     assert fingerprint(path).sha256 != first.sha256
+
+
+def test_workers_get_files_ahead_within_a_byte_budget() -> None:
+    """One file per worker ahead of the runner's, and up to EXTRA_AHEAD more while they are
+    small: a run of large county files is not all held prepared at once."""
+    mb = 1 << 20
+
+    def refs(*sizes: int) -> list[FileRef]:
+        return [FileRef(None, f"{i}.xlsx", size, "") for i, size in enumerate(sizes)]
+
+    small = refs(*[mb] * 8)
+    assert _window(small, 0, 1) == range(2 + EXTRA_AHEAD)
+    assert _window(small, 6, 1) == range(6, 8)  # the end of the list
+    assert _window(small, 0, 2) == range(3 + EXTRA_AHEAD)
+    large = refs(mb, mb, EXTRA_AHEAD_BYTES + 1, mb, mb)
+    assert _window(large, 0, 1) == range(2)  # the next one would pass the budget
+    assert _window(large, 1, 1) == range(1, 5)  # the large file is the worker's own one

@@ -42,6 +42,7 @@ from schemas.schools import School
 KILL_ENV = "EDUHUB_TEST_KILL_AT"  # fault tests: SIGKILL this process at the N-th checkpoint
 _checkpoints = 0
 
+PREMAP_MIN = 64  # fewer unmapped records than this are mapped one by one, as they come
 Progress = Callable[[str, str, Counts], None]  # (stream, source of the batch, batch counts)
 
 
@@ -167,6 +168,30 @@ def _map_one(
     good.append((rec, mapped))
 
 
+def _premap(
+    stream: Stream,
+    ctx: Context,
+    records: list[SourceRecord],
+    prior: dict[bytes, digests.Prior],
+) -> list[SourceRecord]:
+    """The batch's records, those no worker mapped mapped here column by column
+    (``Stream.map_many``: the same values and refusals as one by one, in about two thirds of
+    the time), except rows the partition's last snapshot may let it skip."""
+    todo = [
+        i
+        for i, rec in enumerate(records)
+        if rec.mapped is None and (rec.digest is None or rec.digest not in prior)
+    ]
+    if len(todo) < PREMAP_MIN:
+        return records
+    out = list(records)
+    targets = stream.targets
+    for i, mapped in zip(todo, stream.map_many([records[i].raw for i in todo], ctx), strict=True):
+        values = mapped if isinstance(mapped, Reject) else dict(zip(targets, mapped, strict=True))
+        out[i] = records[i]._replace(mapped=values)
+    return out
+
+
 def _check(
     conn: Connection,
     check: BatchCheck,
@@ -221,7 +246,7 @@ def process_batch(
     refused: list[tuple[SourceRecord, Reject]] = list(batch.rejects)
     good: list[tuple[SourceRecord, dict[str, Any]]] = []
     repeated: list[tuple[SourceRecord, digests.Prior]] = []  # rows the last snapshot held
-    for rec in batch.records:
+    for rec in _premap(stream, ctx, batch.records, snap.prior):
         # A repeated row is a duplicate first, whatever else is wrong with it.
         raw_key = stream.raw_key(rec.raw)
         if raw_key is not None:

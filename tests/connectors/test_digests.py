@@ -29,16 +29,23 @@ OTHER = "2132070002"
 
 @pytest.fixture
 def mapped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """学籍号 of every registry row the pipeline maps (instead of skipping)."""
+    """学籍号 of every registry row the pipeline maps (instead of skipping), one by one or
+    column by column."""
     calls: list[str] = []
-    original = Stream.map
+    one, many = Stream.map, Stream.map_many
 
     def spy(self: Stream, raw: Any, ctx: Any) -> dict[str, Any]:
         if self is STUDENTS:
             calls.append(str(raw.get("全国学籍号")))
-        return original(self, raw, ctx)
+        return one(self, raw, ctx)
+
+    def spy_many(self: Stream, raws: Any, ctx: Any) -> Any:
+        if self is STUDENTS:
+            calls.extend(str(raw.get("全国学籍号")) for raw in raws)
+        return many(self, raws, ctx)
 
     monkeypatch.setattr(Stream, "map", spy)
+    monkeypatch.setattr(Stream, "map_many", spy_many)
     return calls
 
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from connectors import fields as f
+from connectors import runner
 from connectors.config import load_sources
 from connectors.registry import connectors
-from connectors.streams import Context, FieldMap, Reject, Stream
+from connectors.streams import Context, FieldMap, Reject, SourceRecord, Stream
 from connectors.transports.file_drop import FileDropConnector
 from schemas import rules
 from schemas.people import Student
@@ -120,3 +121,23 @@ def test_unhashable_values_and_tuple_targets_map_the_same() -> None:
     assert got[1][0] == rules.COORDS_ZERO
     assert [g[0] for g in got[2:]] == ["1.0", "True"]  # 1, 1.0 and True are told apart
     assert stream.map_many([], CTX) == []
+
+
+def test_the_runner_maps_a_batch_column_by_column_but_not_what_it_may_skip() -> None:
+    """``runner._premap``: records no worker mapped, except those whose digest the
+    partition's last snapshot holds (they may be confirmed without mapping)."""
+    stream = _stream(FieldMap("xjh", "a", _picky), FieldMap("grade", "c", f.text()))
+    done = {"xjh": "w", "grade": "1"}
+    records = [SourceRecord({"a": f"r{i}", "c": "3"}, {"row": i}) for i in range(100)]
+    records[0] = records[0]._replace(raw={"a": "bad", "c": "3"})
+    records[1] = records[1]._replace(mapped=done)  # mapped by a worker
+    records[2] = records[2]._replace(digest=b"old")  # repeated from the last snapshot
+    got = runner._premap(stream, CTX, records, {b"old": None})  # type: ignore[dict-item]
+    assert isinstance(got[0].mapped, Reject)
+    assert (got[0].mapped.rule, got[0].mapped.field) == ("test.bad", "a")
+    assert got[1].mapped is done
+    assert got[2].mapped is None
+    assert got[3].mapped == {"xjh": "r3", "grade": "3"} == stream.map(records[3].raw, CTX)
+    assert [r.raw for r in got] == [r.raw for r in records]
+    few = records[3 : 3 + runner.PREMAP_MIN - 1]
+    assert runner._premap(stream, CTX, few, {}) is few  # mapped one by one as they come

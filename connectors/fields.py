@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -66,15 +66,18 @@ def _required_missing() -> Reject:
     return Reject(rules.REQUIRED_MISSING, rules.message(rules.REQUIRED_MISSING))
 
 
-def memo(convert: Convert, limit: int = 100_000) -> Convert:
+def memo(
+    convert: Convert, limit: int = 100_000, reads: Callable[[Context], Any] | None = None
+) -> Convert:
     """Remember a converter's answer per distinct source value (code cells, dates and months
     repeat thousands of times in an export; translating each once keeps loading near parse
-    speed). Only for converters whose answer depends on the value alone."""
-    cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
+    speed). Only for converters whose answer depends on the value alone, or on the value and
+    what ``reads`` takes from the context (part of the key: a new register is checked anew)."""
+    cache: dict[tuple[type, Any, Any], tuple[bool, Any]] = {}
 
     def wrapped(value: Any, ctx: Context) -> Any:
         try:
-            key = (type(value), value)
+            key = (type(value), value, reads(ctx) if reads is not None else None)
             hit = cache.get(key)
         except TypeError:  # unhashable: convert every time
             return convert(value, ctx)
@@ -390,7 +393,11 @@ def adcode(*, in_province: bool = False, required: bool = False) -> Convert:
             raise Reject(rules.ADCODE_UNKNOWN, f"{rules.message(rules.ADCODE_UNKNOWN)}: {result}")
         return result
 
-    return memo(convert)
+    return memo(convert, reads=_regions if in_province else None)
+
+
+def _regions(ctx: Context) -> frozenset[str]:
+    return ctx.regions
 
 
 def coordinates(*, required: bool = False) -> Convert:

@@ -37,6 +37,24 @@ def test_number_refuses_what_is_no_number(value: Any) -> None:
     assert caught.value.rule == rules.NUMBER_INVALID
 
 
+def test_province_adcode_answers_are_remembered_per_region_table() -> None:
+    """A region table that lacks the county (a hub before ``eduhub init``, another test's
+    context) refuses it without the next context's answer being that refusal."""
+    convert = f.adcode(in_province=True)
+    empty = Context(province="32", id_key=b"k")
+    with pytest.raises(Reject) as caught:
+        convert("320102", empty)
+    assert caught.value.rule == rules.ADCODE_UNKNOWN
+    loaded = Context(province="32", id_key=b"k", regions=frozenset({"320102"}))
+    assert convert("320102", loaded) == "320102"
+    assert convert.many(["320102", "320102"], loaded, None, {}) == (  # type: ignore[attr-defined]
+        ["320102", "320102"],
+        {},
+    )
+    with pytest.raises(Reject):
+        convert("320102", empty)
+
+
 def test_integer_number_refuses_fractions_and_gives_ints() -> None:
     convert = f.number(integer=True)
     assert convert(2400.0, CTX) == 2400

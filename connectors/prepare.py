@@ -21,12 +21,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from connectors.streams import Context, FileRef, Reject, SourceRecord, Stream
 
 if TYPE_CHECKING:
-    from connectors.transports.file_drop import FileDropConnector
+    from connectors.transports.file_drop import FileDropConnector, SheetRows
 
 PACK_ROWS = 2000  # rows per pickled chunk of a prepared file
 MIN_BYTES = 16 << 20  # below this a pull's pending files are read in process: spawning costs ~1 s
@@ -147,44 +148,149 @@ def light_columns(stream: Stream) -> tuple[str, ...]:
 def prepare(job: Job) -> Prepared:
     """Read one file and map its records (in a worker process).
 
+    A workbook's sheet goes from the reader's rows to the packed chunks without a record per
+    row (``_Packer.sheet``); a CSV file, or a sheet with unnamed or repeated column names, goes
+    record by record (``_Packer.records``), with the same outcome.
+
     (A single worker once parsed the next workbook in a thread while mapping this one. It held a
     second workbook, about 45 MB at scale 0.1, where the pull's peak was then 599-606 MB against
     a 600 MB budget, for about 3.5% of a full pull's time: see docs/connectors.md.)"""
     from connectors.registry import connectors
+    from connectors.transports.file_drop import sheet_records, with_shared
 
     connector: FileDropConnector = connectors()[job.connector]  # type: ignore[assignment]
     stream = next(s for s in connector.streams if s.name == job.stream)
-    records, rejects = connector.file_records(job.ref)
-    layouts: dict[Layout, int] = {}
-    chunks: list[bytes] = []
-    pending: list[list[Any]] = []  # [layout, raw values, locator values, digest, mapped]
-    todo: list[int] = []  # rows of ``pending`` to map, with their raw records
-    raws: list[dict[str, Any]] = []
-    light = light_columns(stream)
-    keys: set[str] = set()  # raw keys seen in this file: a repeat is a duplicate, sent whole
-    for rec in records:
-        layout = (tuple(rec.raw), tuple(rec.locator))
-        index = layouts.setdefault(layout, len(layouts))
-        raw_key = stream.raw_key(rec.raw)
-        first = raw_key is None or raw_key not in keys
-        if raw_key is not None:
-            keys.add(raw_key)
-        if rec.digest is not None and rec.digest in job.skip and first:
-            values = tuple(rec.raw.get(c) for c in light)
-            pending.append([index, None, tuple(rec.locator.values()), rec.digest, values])
+    packer = _Packer(stream, job)
+    sheets = connector.file_sheets(job.ref)
+    if sheets is None:
+        records, rejects = connector.file_records(job.ref)
+        packer.records(records)
+        return packer.done(rejects)
+    shared, found = sheets
+    for name, names, rows in found:
+        if all(names) and len(set(names)) == len(names) and not shared.keys() & set(names):
+            packer.sheet(name, names, rows, shared)
         else:
-            if rec.digest is None or rec.digest not in job.skip:
-                todo.append(len(pending))
-                raws.append(rec.raw)
-            pending.append(
-                [index, tuple(rec.raw.values()), tuple(rec.locator.values()), rec.digest, None]
+            packer.records(with_shared(sheet_records(name, names, rows), shared))
+    return packer.done([])
+
+
+Column = Callable[[list[Any], str], list[Any]]  # a column of the records or rows to map
+
+
+class _Packer:
+    """A file's rows, packed ``PACK_ROWS`` to a chunk as they come (mapped column by column at
+    each chunk's end, :func:`_pack`); every chunk holds rows of one kind (records, or the rows of
+    one sheet), mapped through one ``Column``."""
+
+    def __init__(self, stream: Stream, job: Job) -> None:
+        self.stream, self.job = stream, job
+        self.layouts: dict[Layout, int] = {}
+        self.chunks: list[bytes] = []
+        self.pending: list[list[Any]] = []  # [layout, raw values, locator values, digest, mapped]
+        self.todo: list[int] = []  # rows of ``pending`` to map, with their records or rows
+        self.to_map: list[Any] = []
+        self.column: Column = _record_column
+        self.light = light_columns(stream)
+        self.keys: set[str] = set()  # raw keys seen in this file: a repeat is a duplicate
+
+    def _kind(self, digest: bytes | None, raw_key: str | None) -> int:
+        """0: travels light (the last snapshot holds it), 1: mapped, 2: whole but unmapped
+        (a skippable digest repeated under a key seen before: a duplicate)."""
+        first = raw_key is None or raw_key not in self.keys
+        if raw_key is not None:
+            self.keys.add(raw_key)
+        if digest is None or digest not in self.job.skip:
+            return 1
+        return 0 if first else 2
+
+    def _add(self, row: list[Any], item: Any) -> None:
+        if item is not None:
+            self.todo.append(len(self.pending))
+            self.to_map.append(item)
+        self.pending.append(row)
+        if len(self.pending) == PACK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.chunks.append(
+                _pack(self.stream, self.job, self.pending, self.todo, self.to_map, self.column)
             )
-        if len(pending) == PACK_ROWS:
-            chunks.append(_pack(stream, job, pending, todo, raws))
-            pending, todo, raws = [], [], []
-    if pending:
-        chunks.append(_pack(stream, job, pending, todo, raws))
-    return Prepared(list(layouts), chunks, rejects)
+        self.pending, self.todo, self.to_map = [], [], []
+
+    def records(self, records: Iterable[SourceRecord]) -> None:
+        self._flush()
+        self.column = _record_column
+        light, stream, layouts = self.light, self.stream, self.layouts
+        for rec in records:
+            layout = (tuple(rec.raw), tuple(rec.locator))
+            index = layouts.setdefault(layout, len(layouts))
+            kind = self._kind(rec.digest, stream.raw_key(rec.raw))
+            place = tuple(rec.locator.values())
+            if kind == 0:
+                values = tuple(rec.raw.get(c) for c in light)
+                self._add([index, None, place, rec.digest, values], None)
+            else:
+                raw = tuple(rec.raw.values())
+                self._add([index, raw, place, rec.digest, None], rec.raw if kind == 1 else None)
+
+    def sheet(
+        self, name: str, names: list[str], rows: SheetRows, shared: Mapping[str, Any]
+    ) -> None:
+        """A sheet whose columns are all named, once each, none also given by the file's name:
+        each row's record would be ``dict(zip(names, row))`` plus ``shared``."""
+        self._flush()
+        width, svals = len(names), tuple(shared.values())
+        at = {n: i for i, n in enumerate(names)}
+        self.column = partial(_row_column, at, shared)
+        heads = (tuple(names), tuple(shared))
+        layouts, stream = self.layouts, self.stream
+        full = layouts.setdefault((heads[0] + heads[1], LOCATOR), len(layouts))
+        keys = [(at.get(c), c) for c in stream.key_sources]
+        light = [(at.get(c), c) for c in self.light]
+
+        def value(row: list[Any], p: int | None, c: str) -> Any:
+            if p is None:
+                return shared.get(c)
+            return row[p] if p < len(row) else None
+
+        for number, row, digest in rows:
+            n = len(row)
+            raw_key = stream.key_text([value(row, p, c) for p, c in keys]) if keys else None
+            kind = self._kind(digest, raw_key)
+            if n >= width:
+                index = full
+            else:  # a short row's record lacks its last columns
+                index = layouts.setdefault((heads[0][:n] + heads[1], LOCATOR), len(layouts))
+            if kind == 0:
+                values = tuple(value(row, p, c) for p, c in light)
+                self._add([index, None, (name, number), digest, values], None)
+                continue
+            raw = (*row, *svals) if n == width else (*row[:width], *svals)
+            item = (row if n >= width else row + [None] * (width - n)) if kind == 1 else None
+            self._add([index, raw, (name, number), digest, None], item)
+
+    def done(self, rejects: list[tuple[SourceRecord, Reject]]) -> Prepared:
+        self._flush()
+        return Prepared(list(self.layouts), self.chunks, rejects)
+
+
+LOCATOR = ("sheet", "row")
+
+
+def _record_column(records: list[Mapping[str, Any]], name: str) -> list[Any]:
+    return [r.get(name) for r in records]
+
+
+def _row_column(
+    at: Mapping[str, int], shared: Mapping[str, Any], rows: list[list[Any]], name: str
+) -> list[Any]:
+    """A column of a sheet's rows (padded to the header's width), or of the file's name."""
+    p = at.get(name)
+    if p is None:
+        return [shared.get(name)] * len(rows)
+    return [row[p] for row in rows]
 
 
 def _pack(
@@ -192,14 +298,16 @@ def _pack(
     job: Job,
     pending: list[list[Any]],
     todo: list[int],
-    raws: list[dict[str, Any]],
+    to_map: list[Any],
+    column: Column,
 ) -> bytes:
     """Rows mapped (those at ``todo``, column by column) and pickled; with ``job.precheck``,
     first checked (when every batch check of the stream is pure) and hashed."""
     from connectors.loader import row_hash
 
     ctx = job.ctx
-    for i, mapped_ in zip(todo, stream.map_many(raws, ctx), strict=True):
+    mapped_all = stream.map_columns(len(to_map), partial(column, to_map), ctx)
+    for i, mapped_ in zip(todo, mapped_all, strict=True):
         pending[i][4] = mapped_
     prechecks: dict[int, str | Reject] = {}
     if job.precheck and all(getattr(check, "pure", False) for check in stream.batch_checks):

@@ -8,7 +8,7 @@ reading, diffing, state, quarantine and counting.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -159,15 +159,20 @@ class Stream:
         in ``targets`` order, or the Reject :meth:`map` raises for it (that of its first field
         in mapping order). A converter with a ``many`` attribute converts a whole column in
         one call (:func:`connectors.fields.memo` translates each distinct value once)."""
+        return self.map_columns(len(raws), lambda name: [r.get(name) for r in raws], ctx)
+
+    def map_columns(
+        self, count: int, column: Callable[[str], list[Any]], ctx: Context
+    ) -> list[tuple[Any, ...] | Reject]:
+        """:meth:`map_many` for ``count`` records given as columns: ``column(name)`` is the
+        values of the raw column ``name`` (None where a record lacks it)."""
         failed: dict[int, Reject] = {}
         columns: list[Sequence[Any]] = []
         for sources, name, targets, _target, convert in self._plan:
             if sources is not None:
-                values: list[Any] = list(
-                    zip(*([r.get(s) for r in raws] for s in sources), strict=True)
-                )
+                values: list[Any] = list(zip(*(column(s) for s in sources), strict=True))
             else:
-                values = [r.get(name) for r in raws]
+                values = column(name)
             blank = (None,) * len(targets) if targets is not None else None
             many = getattr(convert, "many", None)
             results, errors = (many or partial(convert_all, convert))(values, ctx, blank, failed)
@@ -180,7 +185,7 @@ class Stream:
                 columns.extend(zip(*results, strict=True) if results else [()] * len(targets))
             else:
                 columns.append(results)
-        rows: list[tuple[Any, ...] | Reject] = list(zip(*columns, strict=True)) if raws else []
+        rows: list[tuple[Any, ...] | Reject] = list(zip(*columns, strict=True)) if count else []
         for i, exc in failed.items():
             rows[i] = exc
         return rows
@@ -189,7 +194,12 @@ class Stream:
         """The record's key as the source wrote it (normalised), to find it in quarantine."""
         if not self.key_sources:
             return None
-        parts = [normalize_text(raw.get(s)).upper() for s in self.key_sources]
+        return self.key_text([raw.get(s) for s in self.key_sources])
+
+    @staticmethod
+    def key_text(values: Iterable[Any]) -> str | None:
+        """:meth:`raw_key` from the values of the key columns."""
+        parts = [normalize_text(v).upper() for v in values]
         return "|".join(parts) if any(parts) else None
 
 

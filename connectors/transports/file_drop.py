@@ -87,17 +87,20 @@ def load_sheets(path: Path, wanted: Callable[[str], bool]) -> Sheets:
     ]
 
 
-def read_workbook(
+# A sheet's data rows: (spreadsheet row number, values as the reader gave them, row digest).
+SheetRows = Iterator[tuple[int, list[Any], bytes | None]]
+
+
+def workbook_sheets(
     path: Path,
     expected: Sequence[str],
     sheets: Callable[[str], bool],
     shared: Mapping[str, Any] | None = None,
     parsed: Sheets | None = None,
-) -> Iterator[SourceRecord]:
-    """Records of every matching sheet; locator = {sheet, row} with 1-based spreadsheet rows.
-
-    With ``shared`` (the values the file's name gives every record) each record also carries
-    its row digest (``connectors.digests``). ``parsed``: the sheets :func:`load_sheets` gave."""
+) -> Iterator[tuple[str, list[str], SheetRows]]:
+    """Every matching sheet with its column names and its non-blank data rows, each with its
+    row digest (``connectors.digests``) when ``shared`` (the values the file's name gives
+    every record) is given. ``parsed``: the sheets :func:`load_sheets` gave."""
     found = False
     for name, sheet in parsed if parsed is not None else load_sheets(path, sheets):
         rows = iter(sheet.iter_rows())  # converted row by row, never a second copy of the sheet
@@ -109,16 +112,36 @@ def read_workbook(
         found = True
         offset = sheet.start[0] if sheet.start else 0
         base = digests.seed([name, *names], shared) if shared is not None else None
-        named = all(names)  # no unnamed column to leave out: dict(zip()) builds it in C
-        for i, row in enumerate(itertools.chain(head[first:], rows), start=first):
-            if _blank(row):
-                continue
-            pairs = zip(names, row, strict=False)
-            raw = dict(pairs) if named else {n: v for n, v in pairs if n}
-            digest = digests.row_digest(base, row) if base is not None else None
-            yield SourceRecord(raw, {"sheet": name, "row": offset + i + 1}, digest)
+        yield name, names, _data_rows(itertools.chain(head[first:], rows), first + offset, base)
     if not found:
         raise ValueError(f"{path.name}: no sheet has the columns {', '.join(expected)}")
+
+
+def _data_rows(rows: Iterator[list[Any]], start: int, base: Any) -> SheetRows:
+    for i, row in enumerate(rows, start=start + 1):
+        if not _blank(row):
+            yield i, row, digests.row_digest(base, row) if base is not None else None
+
+
+def sheet_records(name: str, names: list[str], rows: SheetRows) -> Iterator[SourceRecord]:
+    """A sheet's rows as records; locator = {sheet, row} with 1-based spreadsheet rows."""
+    named = all(names)  # no unnamed column to leave out: dict(zip()) builds it in C
+    for number, row, digest in rows:
+        pairs = zip(names, row, strict=False)
+        raw = dict(pairs) if named else {n: v for n, v in pairs if n}
+        yield SourceRecord(raw, {"sheet": name, "row": number}, digest)
+
+
+def read_workbook(
+    path: Path,
+    expected: Sequence[str],
+    sheets: Callable[[str], bool],
+    shared: Mapping[str, Any] | None = None,
+    parsed: Sheets | None = None,
+) -> Iterator[SourceRecord]:
+    """Records of every matching sheet (:func:`workbook_sheets`, :func:`sheet_records`)."""
+    for name, names, rows in workbook_sheets(path, expected, sheets, shared, parsed):
+        yield from sheet_records(name, names, rows)
 
 
 def sniff_encoding(data: bytes) -> str:
@@ -343,9 +366,17 @@ class FileDropConnector(Connector):
             records = iter(rows)
         else:
             records = read_workbook(ref.path, self.columns, self.wants_sheet, shared, parsed)
-        if shared:
-            records = _with_shared(records, shared)
-        return records, rejects
+        return with_shared(records, shared), rejects
+
+    def file_sheets(
+        self, ref: FileRef
+    ) -> tuple[dict[str, Any], Iterator[tuple[str, list[str], SheetRows]]] | None:
+        """A workbook's sheets as :func:`workbook_sheets` gives them, with the values its name
+        gives every record (which :meth:`file_records` adds to each); None for a CSV file."""
+        if is_csv(ref):
+            return None
+        shared = self.file_fields(ref)
+        return shared, workbook_sheets(ref.path, self.columns, self.wants_sheet, shared)
 
     def _batches(
         self,
@@ -390,6 +421,13 @@ class FileDropConnector(Connector):
             nbytes=ref.size,
             file=ref,
         )
+
+
+def with_shared(records: Iterator[SourceRecord], shared: dict[str, Any]) -> Iterator[SourceRecord]:
+    """The records with the values the file's name gives every one of them."""
+    if not shared:
+        return records
+    return _with_shared(records, shared)
 
 
 def _with_shared(records: Iterator[SourceRecord], shared: dict[str, Any]) -> Iterator[SourceRecord]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xlsxwriter
 from sqlalchemy import Engine
 
 from connectors.config import load_sources
@@ -17,11 +18,12 @@ from connectors.loader import row_hash
 from connectors.prepare import Ahead, Job, LazyRaw, Pool, prepare
 from connectors.registry import connectors
 from connectors.streams import Context, FileRef, Reject, SourceRecord
-from connectors.transports.file_drop import FileDropConnector
+from connectors.transports.file_drop import FileDropConnector, fingerprint
 from hub.settings import Settings
 from hub.storage.engine import make_engine
 from hub.synth.periods import advance
 from tests.conftest import BACKENDS, TEST_KEY, Templates, _fresh_database
+from tests.connectors import factories as fx
 from tests.connectors.conftest import copy_province
 from tests.connectors.test_kill import dump
 from tests.connectors.test_next_period import _pull
@@ -240,3 +242,78 @@ def test_skipped_rows_travel_light_and_are_read_again_on_demand(province_templat
     lazy = next(r.raw for r in bare if isinstance(r.raw, LazyRaw))
     with pytest.raises(LookupError):
         lazy.get("姓名")
+
+
+def test_every_file_drop_file_is_prepared_as_its_records_read(province_template: Path) -> None:
+    """Whatever path a file takes in the worker (a workbook's rows straight to chunks, a CSV
+    file or an odd sheet record by record), the runner gets the records ``file_records``
+    gives, mapped as ``Stream.map`` maps them (coordinates aside: the batch check converts
+    them), and the file's refused lines."""
+    ctx = _ctx(province_template)
+    sources = load_sources(province_template / "sources.yaml").sources
+    files = 0
+    for connector in connectors().values():
+        if not isinstance(connector, FileDropConnector):
+            continue
+        for stream in connector.streams:
+            for ref in connector.files(sources[connector.name]):
+                prepared = prepare(Job(connector.name, stream.name, ref, ctx))
+                got = list(prepared.records(stream))
+                records, rejects = connector.file_records(ref)
+                expected = list(records)
+                assert [(r.raw, r.locator, r.digest) for r in got] == [
+                    (r.raw, r.locator, r.digest) for r in expected
+                ], ref.name
+                assert [(r.locator, x.rule) for r, x in prepared.rejects] == [
+                    (r.locator, x.rule) for r, x in rejects
+                ]
+                for rec, mine in zip(expected, got, strict=True):
+                    mapped: Any
+                    try:
+                        mapped = stream.map(rec.raw, ctx)
+                    except Reject as exc:
+                        mapped = exc
+                    if isinstance(mapped, Reject):
+                        assert isinstance(mine.mapped, Reject)
+                        assert (mine.mapped.rule, mine.mapped.field) == (mapped.rule, mapped.field)
+                        continue
+                    assert isinstance(mine.mapped, dict)
+                    moved = ("home_lon", "home_lat")
+                    assert {k: v for k, v in mine.mapped.items() if k not in moved} == {
+                        k: v for k, v in mapped.items() if k not in moved
+                    }
+                files += 1
+    assert files > 10
+
+
+def test_odd_sheets_are_prepared_as_their_records_read(tmp_path: Path) -> None:
+    """A cell right of the header, an unnamed column, a repeated column name (such sheets go
+    record by record), short rows: the same records through a worker as read directly."""
+    pupil = fx.pupil(fx.id_number(seq="101"))
+    columns, values = list(pupil), [str(v) for v in pupil.values()]
+    sheets = {
+        "plain": (columns, [values, values[:5]]),
+        "wider": (columns, [values, [*values, "extra"]]),
+        "unnamed": ([*columns[:3], "", *columns[4:]], [values, values[:5]]),
+        "repeated": ([*columns, columns[0]], [values, [*values, "G" + "1" * 18]]),
+    }
+    connector = connectors()["student_registry"]
+    assert isinstance(connector, FileDropConnector)
+    stream = connector.streams[0]
+    ctx = Context(province="32", id_key=TEST_KEY.encode())
+    for label, (header, rows) in sheets.items():
+        path = tmp_path / label / "学籍_320102_202609.xlsx"
+        path.parent.mkdir()
+        book = xlsxwriter.Workbook(str(path))
+        sheet = book.add_worksheet("学生基本信息")
+        for r, row in enumerate([header, *rows]):
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value)
+        book.close()
+        ref = fingerprint(path)
+        ref.partition, ref.period = "320102", "202609"
+        got = list(prepare(Job(connector.name, stream.name, ref, ctx)).records(stream))
+        records, _ = connector.file_records(ref)
+        expected = [(r.raw, r.locator, r.digest) for r in records]
+        assert [(r.raw, r.locator, r.digest) for r in got] == expected, label
+        assert len(got) == 2

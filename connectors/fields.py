@@ -409,14 +409,17 @@ def coordinates(*, required: bool = False) -> Convert:
 
     def convert(value: Any, ctx: Context) -> tuple[float | None, float | None]:
         lon_raw, lat_raw = value
-        if _missing(lon_raw) and _missing(lat_raw):
-            if required:
-                raise _required_missing()
-            return None, None
-        try:
-            lon, lat = _number(lon_raw), _number(lat_raw)
-        except ValueError:
-            raise Reject(rules.NUMBER_INVALID, rules.message(rules.NUMBER_INVALID)) from None
+        if type(lon_raw) is float and type(lat_raw) is float and math.isfinite(lon_raw + lat_raw):
+            lon, lat = lon_raw, lat_raw  # numeric cells: nothing to clean (and no text made)
+        else:
+            if _missing(lon_raw) and _missing(lat_raw):
+                if required:
+                    raise _required_missing()
+                return None, None
+            try:
+                lon, lat = _number(lon_raw), _number(lat_raw)
+            except ValueError:
+                raise Reject(rules.NUMBER_INVALID, rules.message(rules.NUMBER_INVALID)) from None
         if lon == 0 and lat == 0:
             raise Reject(rules.COORDS_ZERO, rules.message(rules.COORDS_ZERO))
         if looks_swapped(lon, lat):

@@ -81,3 +81,36 @@ def test_school_answers_are_remembered_per_register() -> None:
         convert("2132010001", closed)
     assert gone.value.rule == rules.SCHOOL_UNKNOWN
     assert convert("2132010001", CTX) == "2132010001"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ((118.7969, 32.0603), (118.7969, 32.0603)),  # numeric cells: the fast path
+        (("118.7969 ", "３２.0603"), (118.7969, 32.0603)),  # text, full-width digits
+        ((118.7969, "32.0603"), (118.7969, 32.0603)),
+        ((None, None), (None, None)),
+        ((math.nan, math.nan), (None, None)),  # how a reader gives two empty cells
+        (("", None), (None, None)),
+    ],
+)
+def test_coordinates_read_numbers_and_number_text(value: Any, expected: Any) -> None:
+    assert f.coordinates()(value, CTX) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ((0.0, 0.0), rules.COORDS_ZERO),
+        ((32.0603, 118.7969), rules.COORDS_SWAPPED),
+        ((math.inf, 32.0), rules.NUMBER_INVALID),
+        ((118.7969, math.nan), rules.NUMBER_INVALID),  # one empty cell of two
+        (("东经118度", "32.06"), rules.NUMBER_INVALID),
+    ],
+)
+def test_coordinates_refuse_zero_swapped_and_unreadable_pairs(value: Any, rule: str) -> None:
+    with pytest.raises(Reject) as caught:
+        f.coordinates()(value, CTX)
+    assert caught.value.rule == rule
+    with pytest.raises(Reject):
+        f.coordinates(required=True)(value, CTX)

@@ -288,7 +288,9 @@ def test_every_file_drop_file_is_prepared_as_its_records_read(province_template:
 
 def test_odd_sheets_are_prepared_as_their_records_read(tmp_path: Path) -> None:
     """A cell right of the header, an unnamed column, a repeated column name (such sheets go
-    record by record), short rows: the same records through a worker as read directly."""
+    record by record), a row with trailing empty cells: the same records through a worker as
+    read directly. (python-calamine pads every row to the sheet's width; rows of uneven length
+    are tested below.)"""
     pupil = fx.pupil(fx.id_number(seq="101"))
     columns, values = list(pupil), [str(v) for v in pupil.values()]
     sheets = {
@@ -317,3 +319,39 @@ def test_odd_sheets_are_prepared_as_their_records_read(tmp_path: Path) -> None:
         expected = [(r.raw, r.locator, r.digest) for r in records]
         assert [(r.raw, r.locator, r.digest) for r in got] == expected, label
         assert len(got) == 2
+
+
+def test_rows_of_uneven_length_pack_as_their_records() -> None:
+    """``_Packer.sheet`` against ``sheet_records`` on rows shorter and longer than the header,
+    with values the file's name gives every record (what another reader than
+    python-calamine may give)."""
+    from connectors.prepare import _Packer
+    from connectors.transports.file_drop import sheet_records, with_shared
+
+    connector = connectors()["student_registry"]
+    stream = connector.streams[0]
+    pupil = fx.pupil(fx.id_number(seq="101"))
+    names, values = list(pupil), list(pupil.values())
+    rows = [(2, values, b"a"), (3, values[:4], b"b"), (4, [*values, "extra"], b"c")]
+    shared = {"年度": "2026"}
+    ctx = Context(province="32", id_key=TEST_KEY.encode())
+    job = Job(connector.name, stream.name, FileRef(None, "x.xlsx", 0, ""), ctx)
+    packer = _Packer(stream, job)
+    packer.sheet("s", names, iter(rows), shared)
+    got = list(packer.done([]).records(stream))
+    expected = list(with_shared(sheet_records("s", names, iter(rows)), shared))
+    assert [(r.raw, r.locator, r.digest) for r in got] == [
+        (r.raw, r.locator, r.digest) for r in expected
+    ]
+    assert len(got[1].raw) == 4 + 1  # the short row's record lacks its last columns
+    for rec, mine in zip(expected, got, strict=True):
+        mapped: Any
+        try:
+            mapped = stream.map(rec.raw, ctx)
+        except Reject as exc:
+            mapped = exc
+        if isinstance(mapped, Reject):
+            assert isinstance(mine.mapped, Reject)
+            assert (mine.mapped.rule, mine.mapped.field) == (mapped.rule, mapped.field)
+        else:
+            assert mine.mapped == mapped

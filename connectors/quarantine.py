@@ -170,21 +170,19 @@ def resolve_keys(
 
 
 def _open(conn: Connection, keys: set[str], columns: Sequence[Any], *where: Any) -> list[Any]:
-    """Open entries matching ``where`` whose record key is one of ``keys`` (the first column
-    selected must be the id, the second the record key).
+    """Open entries matching ``where`` whose record key is one of ``keys``.
 
-    SQLite searches its ``record_key`` index through the keys (``json_each``). On PostgreSQL
-    the same filter (``= ANY(:keys)`` beside the other conditions) compared every open entry with
-    every key, one by one: a 5,000-record batch against 8,000 open entries took a second. The
-    cause is psycopg preparing a statement from its fifth execution on: the server's generic
-    plan cannot hash a parameter array, and a table written during the pull has no statistics
-    (``record_key IN (SELECT unnest(:keys))`` fares worse: 40,000 entries, 16-19 s a batch
-    from the sixth, against 0.04 s before). So the entries matching ``where`` are read and
-    matched with the keys here, a set lookup each."""
+    SQLite searches its ``record_key`` index through the keys (``json_each``). On PostgreSQL the
+    same filter (``= ANY(:keys)`` beside the other conditions) is planned with the batch's keys
+    every time (:func:`schemas.keysets.unprepared`): a prepared statement's generic plan, on a
+    table written during the pull and so without statistics, compared every open entry with every
+    key, one by one (5,000 keys against 8,000 open entries took a second; against 100,000, 13 s).
+    Planned with its keys the server hashes them, or searches the index once it has statistics:
+    0.22 and 0.09 of the time of reading the stream's open entries and matching them here, as
+    the hub did before (``bench/quarantine.py``)."""
     base = select(*columns).where(TABLE.c.resolved_run_id.is_(None), *where)
-    if conn.dialect.name == "postgresql":
-        return [row for row in conn.execute(base) if row[1] in keys]
     found: list[Any] = []
-    for chunk in keysets.chunks(sorted(keys)):
-        found += conn.execute(base.where(keysets.values_in(conn, TABLE.c.record_key, chunk)))
+    with keysets.unprepared(conn):
+        for chunk in keysets.chunks(sorted(keys)):
+            found += conn.execute(base.where(keysets.values_in(conn, TABLE.c.record_key, chunk)))
     return found

@@ -14,14 +14,16 @@ Values are converted by the column type's own bind processor first (SQLite store
 text), so they compare exactly as bound parameters would.
 
 These are for key columns with an index the database searches per key. As a mere filter on rows
-other conditions select, ``= ANY(:array)`` is checked element by element for every row on
-PostgreSQL (the server hashes only lists of constants): match such rows in Python instead (as
-``connectors.quarantine`` does).
+other conditions select, ``= ANY(:array)`` is checked element by element for every row by the
+generic plan of a prepared statement (psycopg prepares a statement from its fifth execution): the
+server hashes only an array it sees as a constant. Run such a lookup in :func:`unprepared`, where
+every execution is planned with its own keys (as ``connectors.quarantine`` does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -74,3 +76,26 @@ PER_QUERY = 50_000  # keys per statement: bounds the parameter's size, not the s
 
 def chunks(values: Sequence[Any], size: int = PER_QUERY) -> list[Sequence[Any]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+@contextmanager
+def unprepared(conn: Connection) -> Iterator[Connection]:
+    """Statements run inside are planned for their own parameters every time (PostgreSQL; a no-op
+    elsewhere).
+
+    psycopg prepares a statement from its fifth execution on, and the server may then reuse a
+    generic plan made without the parameters' values. For a key filter over rows other conditions
+    select, on a table written during the pull (no statistics yet), that plan compared each row
+    with each key: a lookup of 5,000 keys among 100,000 open quarantine entries took about 13 s
+    from the eleventh execution on, against 0.03 s planned with its keys
+    (``bench/quarantine.py``)."""
+    if conn.dialect.name != "postgresql":
+        yield conn
+        return
+    driver = conn.connection.driver_connection
+    saved = driver.prepare_threshold  # type: ignore[union-attr]
+    driver.prepare_threshold = None  # type: ignore[union-attr]
+    try:
+        yield conn
+    finally:
+        driver.prepare_threshold = saved  # type: ignore[union-attr]

@@ -84,3 +84,27 @@ def test_chunks_cover_every_value_once() -> None:
     values = list(range(10))
     assert [list(c) for c in keysets.chunks(values, 4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert keysets.chunks([], 4) == []
+
+
+def test_unprepared_plans_every_execution_and_restores_the_connection(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            driver = conn.connection.driver_connection
+            before = driver.prepare_threshold  # type: ignore[union-attr]
+            assert before is not None  # psycopg prepares from the fifth execution by default
+            with keysets.unprepared(conn) as inside:
+                assert inside is conn
+                assert driver.prepare_threshold is None  # type: ignore[union-attr]
+                where = keysets.values_in(conn, TESTS.c.xjh, ["G2"])
+                for _ in range(12):
+                    assert conn.execute(select(TESTS.c.xjh).where(where)).scalars().all() == ["G2"]
+            assert driver.prepare_threshold == before  # type: ignore[union-attr]
+            try:
+                with keysets.unprepared(conn):
+                    raise RuntimeError("boom")
+            except RuntimeError:
+                pass
+            assert driver.prepare_threshold == before  # type: ignore[union-attr]
+        else:
+            with keysets.unprepared(conn) as inside:
+                assert inside is conn

@@ -93,6 +93,9 @@ class CatalogSearchText(SQLModel, table=True):
     resource_id: str = Field(max_length=60, description="catalog_search.resource_id")
     name: str = Field(max_length=200, description="catalog_search.name")
     published: date = Field(description="catalog_search.published")
+    notes: str = Field(
+        default="", sa_type=Text, description="the abstract, lower-cased (CKAN notes, fq notes:)"
+    )
 
 
 class CatalogEntryRow(SQLModel, table=True):

@@ -147,6 +147,7 @@ def _search_text_row(row: CatalogSearchRow, entry: Entry) -> CatalogSearchText:
         resource_id=row.resource_id,
         name=row.name,
         published=row.published,
+        notes=entry.abstract.lower(),
     )
 
 

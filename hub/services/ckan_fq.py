@@ -38,6 +38,7 @@ from hub.storage.catalog_index import (
     Equals,
     HasKeyword,
     Negated,
+    NotesContains,
     PublishedBetween,
     StartsWith,
     TitleContains,
@@ -307,6 +308,13 @@ def _title(term: Term, _ctx: Context) -> Condition:
     return TitleContains(term.value)
 
 
+def _notes(term: Term, _ctx: Context) -> Condition:
+    """notes (the abstract) is a text field too: every word must occur in it."""
+    if term.prefix and not term.value:
+        return ALWAYS
+    return NotesContains(term.value)
+
+
 def _no_groups(term: Term, _ctx: Context) -> Condition:
     return NEVER  # the catalog has no CKAN groups: a group filter matches no dataset
 
@@ -322,6 +330,7 @@ FIELDS: dict[str, TermReader] = {
     "name": _column("resource_id"),
     "id": _package_id,
     "title": _title,
+    "notes": _notes,
     "text": _text,
     "state": _constant("active"),
     "capacity": _constant("public"),

@@ -138,6 +138,13 @@ class TitleContains:
 
 
 @dataclass(frozen=True)
+class NotesContains:
+    """Every whitespace-separated term of ``q`` occurs in the abstract (case folded)."""
+
+    q: str
+
+
+@dataclass(frozen=True)
 class AllOf:
     parts: tuple[Condition, ...]
 
@@ -159,6 +166,7 @@ Condition = (
     | PublishedBetween
     | Contains
     | TitleContains
+    | NotesContains
     | AllOf
     | AnyOf
     | Negated
@@ -306,6 +314,13 @@ def compile_condition(dialect: str, node: Condition) -> ColumnElement[bool]:
             title = func.lower(col(CatalogSearchRow.name))
             terms = [_like_pattern(t.lower()) for t in dict.fromkeys(terms_of(q))]
             return and_(true(), *(title.like(t, escape="\\") for t in terms))
+        case NotesContains(q):
+            notes = col(CatalogSearchText.notes)
+            terms = [_like_pattern(t.lower()) for t in dict.fromkeys(terms_of(q))]
+            rows = select(col(CatalogSearchText.search_id)).where(
+                true(), *(notes.like(t, escape="\\") for t in terms)
+            )
+            return col(CatalogSearchRow.id).in_(rows)
         case AllOf(parts):
             return and_(true(), *(compile_condition(dialect, p) for p in parts))
         case AnyOf(parts):

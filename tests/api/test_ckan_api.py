@@ -215,6 +215,13 @@ FQ_CASES: list[tuple[str, Callable[[Entry], bool]]] = [
     ("metadata_modified:[2026-12-05T00:00:00Z-6DAYS TO *]", lambda e: True),
     ("title:班额", lambda e: "班额" in e.name),
     ("title:(学籍 OR 资助)", lambda e: "学籍" in e.name or "资助" in e.name),
+    ("notes:学籍", lambda e: "学籍" in e.abstract),
+    ('notes:"班级 学校"', lambda e: "班级" in e.abstract and "学校" in e.abstract),
+    (
+        "notes:(资助 OR 宽带) -title:资助",
+        lambda e: ("资助" in e.abstract or "宽带" in e.abstract) and "资助" not in e.name,
+    ),
+    ("notes:gb", lambda e: "gb" in e.abstract.lower()),  # folded: the abstract says GB
     ("metadata_modified:{2026-11-29T00:00:00Z TO *]", lambda e: e.id == "regions"),
     ("metadata_modified:[* TO 2026-12-05T00:00:00Z}", lambda e: e.id != "regions"),
     (

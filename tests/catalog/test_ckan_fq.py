@@ -27,6 +27,7 @@ from hub.storage.catalog_index import (
     Equals,
     HasKeyword,
     Negated,
+    NotesContains,
     PublishedBetween,
     StartsWith,
     TitleContains,
@@ -114,6 +115,8 @@ def test_fields_map_to_catalog_columns() -> None:
     assert read_fq("id:unknown", CTX) == NEVER
     assert read_fq('title:"大班额 统计"', CTX) == TitleContains("大班额 统计")
     assert read_fq("title:*", CTX) == ALWAYS
+    assert read_fq('notes:"学籍 变动"', CTX) == NotesContains("学籍 变动")
+    assert read_fq("notes:*", CTX) == ALWAYS
 
 
 NOW = datetime(2026, 11, 29, 15, 30, 12, 345678)

@@ -1,12 +1,13 @@
-"""Migrations 0007 and 0009 fill in what versions published before them lack: publish dates
-and keywords (0007), the columns catalog_search_text repeats from catalog_search (0009)."""
+"""Migrations 0007, 0009 and 0012 fill in what versions published before them lack: publish
+dates and keywords (0007), the columns catalog_search_text repeats from catalog_search (0009),
+the abstract for CKAN's notes (0012)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from catalog.tables import CatalogSearchKeyword, CatalogSearchRow
+from catalog.tables import CatalogSearchKeyword, CatalogSearchRow, CatalogSearchText
 from hub.services import catalog, system
 from hub.services.catalog import search_text
 from hub.settings import Settings
@@ -48,3 +49,16 @@ def test_downgrade_then_upgrade_refills_text_sort_columns(
     ]
     assert [r.id for r in page.data] == expected
     assert expected
+
+
+def test_downgrade_then_upgrade_refills_notes(engine: Engine, settings: Settings) -> None:
+    publish(engine, settings, "1.0")
+    assert system.downgrade(engine=engine, revision="0011") == "0011"
+    assert system.upgrade(engine=engine) == system.revisions(engine=engine)[1]
+    with Session(engine) as session:
+        query = select(col(CatalogSearchRow.resource_id), col(CatalogSearchText.notes)).join(
+            CatalogSearchText, col(CatalogSearchText.search_id) == col(CatalogSearchRow.id)
+        )
+        notes = {str(r): n for r, n in session.execute(query).all()}
+    assert notes == {e.id: e.abstract.lower() for e in shipped_entries()}
+    assert any(n != n.upper() for n in notes.values())  # some abstracts hold Latin letters

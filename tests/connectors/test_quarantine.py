@@ -3,7 +3,7 @@ many times the same statement runs (PostgreSQL plans each with its keys: schemas
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from connectors import quarantine
 from connectors.streams import Reject, SourceRecord
@@ -33,6 +33,18 @@ def _entries(keys: list[str]) -> list[tuple[SourceRecord, Reject, str]]:
     ]
 
 
+def _write(conn: Connection, run_id: int, keys: list[str]) -> tuple[int, set[int]]:
+    return quarantine.write(
+        conn,
+        run_id=run_id,
+        connector="student_registry",
+        stream="students",
+        source="学籍_320102_202609.xlsx",
+        partition="320102",
+        entries=_entries(keys),
+    )
+
+
 def test_re_reads_and_fixes_find_exactly_their_open_entries_batch_after_batch(
     engine: Engine,
 ) -> None:
@@ -42,16 +54,7 @@ def test_re_reads_and_fixes_find_exactly_their_open_entries_batch_after_batch(
     first = _run(engine)
     keys = [f"G32010220150301{i:04d}" for i in range(200)]
     with engine.begin() as conn:
-        written, kept = quarantine.write(
-            conn,
-            run_id=first,
-            connector="student_registry",
-            stream="students",
-            source="学籍_320102_202609.xlsx",
-            partition="320102",
-            entries=_entries(keys),
-        )
-    assert (written, kept) == (200, set())
+        assert _write(conn, first, keys) == (200, set())
     with engine.connect() as conn:
         ids = dict(conn.execute(select(quarantine.TABLE.c.record_key, quarantine.TABLE.c.id)).all())
     second = _run(engine)
@@ -61,16 +64,7 @@ def test_re_reads_and_fixes_find_exactly_their_open_entries_batch_after_batch(
         fixed = keys[batch * 10 + 3 : batch * 10 + 5]
         strangers = [f"N{batch:02d}{i:04d}" for i in range(50)]
         with engine.begin() as conn:
-            written, kept = quarantine.write(
-                conn,
-                run_id=second,
-                connector="student_registry",
-                stream="students",
-                source="学籍_320102_202609.xlsx",
-                partition="320102",
-                entries=_entries(again),
-            )
-            assert (written, kept) == (3, {ids[k] for k in again})
+            assert _write(conn, second, again) == (3, {ids[k] for k in again})
             n = quarantine.resolve_keys(
                 conn,
                 run_id=second,

@@ -80,8 +80,10 @@ def main() -> None:
             conn.exec_driver_sql("ALTER TABLE quarantine SET (autovacuum_enabled = false)")
             run = ConnectorRun.__table__  # type: ignore[attr-defined]
             run_id = conn.execute(
-                insert(run).values(connector="student_registry", started_at=utcnow())
-            ).inserted_primary_key[0]
+                insert(run)
+                .values(connector="student_registry", started_at=utcnow())
+                .returning(run.c.id)
+            ).scalar_one()
             conn.execute(
                 insert(TABLE),
                 [

@@ -3,7 +3,9 @@
 Prints, per backend, from one run: records/s end to end (every connector, from the synthetic
 sources into the hub); for the file drops, the ratio of that speed to merely parsing the same
 files with python-calamine (the parse-only baseline, timed in the same run); peak RSS of the
-pull process; and the time of an incremental month's pull relative to the full pull.
+pull process; and the time of an incremental month's pull relative to the full pull, beside
+the parse-only time of the month's new files relative to the full pull (what reading them
+alone costs on one core: the month must read them, complete snapshots included).
 
     .venv/bin/python bench/ingest.py [--scale 0.1] [--backends sqlite,postgresql]
 """
@@ -85,10 +87,16 @@ def eduhub(*args: str) -> list[str]:
     return [sys.executable, "-m", "hub.cli", *args]
 
 
-def parse_only(folder: Path) -> tuple[int, float]:
-    """Rows and seconds to read every file of the file drops, and nothing else."""
+def drop_files(folder: Path) -> list[Path]:
+    """The file drops' files of a province folder."""
+    return sorted(p for p in (folder / "files").rglob("*") if p.suffix in (".xlsx", ".csv"))
+
+
+def parse_only(folder: Path, paths: list[Path] | None = None) -> tuple[int, float]:
+    """Rows and seconds to read every file of the file drops (or ``paths``), and nothing
+    else."""
     rows, started = 0, time.perf_counter()
-    for path in sorted((folder / "files").rglob("*")):
+    for path in drop_files(folder) if paths is None else paths:
         if path.suffix == ".xlsx":
             book = CalamineWorkbook.from_path(str(path))
             for name in book.sheet_names:
@@ -179,7 +187,12 @@ def bench_backend(backend: str, province: Path, base: Path, parse_rate: float) -
     try:
         sh(eduhub("init"), env)
         full_s, full_rss, full_runs = pull(url, work / "province")
+        before = set(drop_files(work / "province"))
         sh(eduhub("synth", "--next-period", str(work / "province"), "--workers", "2"))
+        # The month's new files (complete snapshots of the registry and teachers among them)
+        # must at least be read: what that alone costs, on one core.
+        new_files = [p for p in drop_files(work / "province") if p not in before]
+        _, month_parse_s = parse_only(work / "province", new_files)
         inc_s, inc_rss, inc_runs = pull(url, work / "province")
     finally:
         drop(url)
@@ -198,6 +211,9 @@ def bench_backend(backend: str, province: Path, base: Path, parse_rate: float) -
         "incremental_s": round(inc_s, 1),
         "incremental_records": sum(r["counts"]["read"] for r in inc_runs),
         "incremental_over_full": round(inc_s / full_s, 3),
+        # parse-only time of the month's new files, on one core, over the full pull
+        "month_files_parse_s": round(month_parse_s, 1),
+        "month_files_parse_over_full": round(month_parse_s / full_s, 3),
         "peak_rss_mb": round(max(full_rss, inc_rss)),
         "per_connector_s": {r["connector"]: r["counts"]["seconds"] for r in full_runs},
         # Per source: incremental seconds / full seconds, and the share of its records the
@@ -258,12 +274,14 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     print()
     print(f"{'backend':<11}{'records':>10}{'full s':>9}{'rec/s':>8}{'files rec/s':>13}"
-          f"{'ratio':>7}{'incr s':>8}{'incr/full':>10}{'RSS MB':>8}")  # fmt: skip
+          f"{'ratio':>7}{'incr s':>8}{'incr/full':>10}{'RSS MB':>8}"
+          f"{'month parse/full':>18}")  # fmt: skip
     for r in results:
         print(
             f"{r['backend']:<11}{r['records']:>10}{r['full_s']:>9}{r['records_per_s']:>8}"
             f"{r['file_records_per_s']:>13}{r['ratio_to_parse_only']:>7}{r['incremental_s']:>8}"
             f"{r['incremental_over_full']:>10}{r['peak_rss_mb']:>8}"
+            f"{r['month_files_parse_over_full']:>18}"
         )
 
 

@@ -20,7 +20,6 @@ together, median of ``--repeat`` runs) and each way's ratio to the baseline.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
@@ -29,13 +28,13 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from throwaway import postgresql_database
 
 from hub.services.system import init_database
 from hub.settings import Settings
 from hub.storage.engine import make_engine
 from schemas.base import utcnow
 
-PG_ADMIN = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BATCH = 2_000
 SCHOOL = "3201000001"
 COLUMNS = [
@@ -100,12 +99,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    name = f"eduhub_bench_insert_{os.getpid()}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     results: dict[str, float] = {}
-    try:
+    with postgresql_database("eduhub_bench_insert") as url:
         engine = make_engine(url)
         init_database(engine=engine, settings=Settings(database_url=url))
         engine.dispose()
@@ -147,9 +142,6 @@ def main() -> None:
                 conn.commit()
                 runs[label] = [timed(conn, rows, None) for _ in range(args.repeat)]
             results = {label: statistics.median(times) for label, times in runs.items()}
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     base = results["baseline (text COPY)"]
     print(f"{args.rows} pupil rows in batches of {BATCH}, median of {args.repeat}:")
     for label, seconds in results.items():

@@ -22,15 +22,14 @@ each way's ratio to the baseline.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, insert, select
+from throwaway import postgresql_database
 
 from connectors import quarantine
 from hub.storage import migrate
@@ -39,7 +38,6 @@ from schemas import keysets
 from schemas.base import utcnow
 from schemas.runs import ConnectorRun
 
-PG_ADMIN = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TABLE = quarantine.TABLE
 # as ``quarantine.resolve_keys`` asks: this stream's entries from runs before this one
 WHERE = (
@@ -68,11 +66,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--batches", type=int, default=16)
     args = parser.parse_args()
-    name = f"eduhub_bench_q_{os.getpid()}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    try:
+    with postgresql_database("eduhub_bench_q") as url:
         engine = make_engine(url)
         migrate.upgrade(engine)
         keys = [f"G{i:017d}" for i in range(args.open)]
@@ -129,9 +123,6 @@ def main() -> None:
                             raise SystemExit(f"{label}: found {len(found)} entries, not 50")
                 results[phase][label] = statistics.mean(times)
         engine.dispose()
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(f"{args.open} open entries, {args.batches} lookups of 5,000 keys (mean):")
     for phase, medians in results.items():
         base = medians["baseline (read all, match in Python)"]

@@ -99,11 +99,8 @@ def test_unprepared_plans_every_execution_and_restores_the_connection(engine: En
                 for _ in range(12):
                     assert conn.execute(select(TESTS.c.xjh).where(where)).scalars().all() == ["G2"]
             assert driver.prepare_threshold == before  # type: ignore[union-attr]
-            try:
-                with keysets.unprepared(conn):
-                    raise RuntimeError("boom")
-            except RuntimeError:
-                pass
+            with pytest.raises(RuntimeError), keysets.unprepared(conn):
+                raise RuntimeError("boom")
             assert driver.prepare_threshold == before  # type: ignore[union-attr]
         else:
             with keysets.unprepared(conn) as inside:

@@ -26,13 +26,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import fastexcel
-import psycopg
 from python_calamine import CalamineWorkbook
 from sqlalchemy import create_engine, select
+from throwaway import postgresql_database
 
 from connectors.transports.file_drop import sniff_encoding
 from schemas.runs import ConnectorRun
@@ -157,26 +159,17 @@ class Simulator:
         self.proc.wait()
 
 
-def database(backend: str, work: Path) -> str:
+@contextmanager
+def database(backend: str, work: Path) -> Iterator[str]:
+    """The hub's database for one backend: a SQLite file in ``work`` (it stays there), or a
+    throw-away PostgreSQL database, dropped afterwards."""
     if backend == "sqlite":
         path = work / "hub.db"
         path.unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    admin = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"eduhub_bench_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.rsplit("/", 1)[0] + "/" + name
-
-
-def drop(url: str) -> None:
-    """Remove the benchmark's PostgreSQL database (SQLite files stay in --dir)."""
-    if not url.startswith("postgresql"):
+        yield f"sqlite:///{path}"
         return
-    admin = os.environ.get("EDUHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    with postgresql_database("eduhub_bench") as url:
+        yield url
 
 
 def runs_since(url: str, after: int) -> list[dict[str, Any]]:
@@ -208,9 +201,8 @@ def bench_backend(
     work = base / f"work-{backend}"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(province, work / "province")
-    url = database(backend, work)
-    env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
-    try:
+    with database(backend, work) as url:
+        env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
         sh(eduhub("init"), env)
         full_s, full_rss, full_runs = pull(url, work / "province")
         before = set(drop_files(work / "province"))
@@ -221,8 +213,6 @@ def bench_backend(
         fastest = max(parse_rates, key=parse_rates.__getitem__)
         _, month_parse_s = parse_only(work / "province", new_files, fastest)
         inc_s, inc_rss, inc_runs = pull(url, work / "province")
-    finally:
-        drop(url)
     records = sum(r["counts"]["read"] for r in full_runs)
     full_seconds = {r["connector"]: r["counts"]["seconds"] for r in full_runs}
     full_reads = {r["connector"]: r["counts"]["read"] for r in full_runs}

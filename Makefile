@@ -49,7 +49,7 @@ test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in $$(grep -l "__name__ == \"__main__\"" bench/*.py); do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 docs:
 	@echo "docs are Markdown under docs/; start at docs/index.md"

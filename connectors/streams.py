@@ -274,6 +274,7 @@ class Connector:
     transport: str = ""
     streams: tuple[Stream, ...] = ()
     depends_on: tuple[str, ...] = ()  # connectors whose data this one checks against
+    uses_workers = False  # hands files to the worker processes (``read``'s ``ahead``)
 
     def read(
         self,

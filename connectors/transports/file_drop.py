@@ -249,6 +249,7 @@ class FileDropConnector(Connector):
     """
 
     transport = "file_drop"
+    uses_workers = True
     file_name: re.Pattern[str] = re.compile(r"(?P<partition>.+)_(?P<period>\d+)")
     columns: tuple[str, ...] = ()
     sheet_names: tuple[str, ...] = ()  # exact names; empty = every sheet

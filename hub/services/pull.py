@@ -83,8 +83,13 @@ def pull(
     if workers is None:  # a core for the runner, the others (up to 4) for the workers
         workers = max(1, min((os.cpu_count() or 1) - 1, 4))
     pool = Pool(workers, min_bytes=int(settings.pull_workers_min_mb * (1 << 20)))
+    # After the last connector that parses files in the workers, they go, and their memory
+    # (a county's workbook parsed: about 200 MB each) with them, while the others run.
+    last_user = max(
+        (i for i, name in enumerate(names_to_run) if available[name].uses_workers), default=-1
+    )
     try:
-        for name in names_to_run:
+        for i, name in enumerate(names_to_run):
             report = run_connector(
                 engine,
                 available[name],
@@ -96,6 +101,8 @@ def pull(
                 pool=pool,
             )
             reports.append(report)
+            if i == last_user:
+                pool.close()
     finally:
         pool.close()
     prune_moves(engine=engine, settings=settings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator
+from multiprocessing import active_children
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from sqlalchemy import Engine
 from connectors.config import load_sources
 from connectors.loader import row_hash
 from connectors.prepare import Ahead, Job, LazyRaw, Pool, prepare
-from connectors.registry import connectors
+from connectors.registry import connectors, names
 from connectors.streams import Context, FileRef, Reject, SourceRecord, Stream
 from connectors.transports.file_drop import FileDropConnector, fingerprint
+from hub.services import pull as pull_service
 from hub.settings import Settings
 from hub.storage.engine import make_engine
 from hub.synth.periods import advance
@@ -188,6 +190,41 @@ def test_pull_with_workers_matches_pull_without(
             if rows != expected[name]
         }
         assert not diff, (step, diff)
+
+
+def test_workers_end_with_the_last_file_drop(
+    two_hubs: tuple[Engine, Engine],
+    province_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker processes (each holding a parsed workbook's memory) stop once no later
+    connector of the pull parses files; the HTTP and exchange-database sources run without."""
+    engine, _ = two_hubs
+    available = connectors()
+    alive: list[tuple[str, bool, int]] = []
+    run = pull_service.run_connector
+
+    def spy(engine: Engine, connector: Any, *args: Any, **kwargs: Any) -> Any:
+        alive.append((connector.name, connector.uses_workers, len(active_children())))
+        return run(engine, connector, *args, **kwargs)
+
+    monkeypatch.setattr(pull_service, "run_connector", spy)
+    folder = copy_province(province_template, tmp_path / "province")
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        id_hash_key=TEST_KEY,
+        data_dir=tmp_path / "data",
+        pull_workers=1,
+        pull_workers_min_mb=0,
+    )
+    _pull(engine, settings, folder)
+    assert [name for name, _, _ in alive] == [n for n in names() if n in available]
+    files = [i for i, (_, uses, _) in enumerate(alive) if uses]
+    assert files == list(range(len(files))), "the file drops run first"
+    assert any(count for _, uses, count in alive[1 : len(files)]), "the workers never ran"
+    assert [count for _, _, count in alive[len(files) :]] == [0] * (len(alive) - len(files))
+    assert not active_children()
 
 
 def test_pool_is_used_only_for_enough_bytes(province_template: Path) -> None:

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,24 +51,33 @@ FILE_SOURCES = (
 KEY = "bench-id-hash-key"
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident kB of a process and all its descendants (a pull's worker processes)."""
-    total, todo = 0, [pid]
+def _tree_rss(pid: int) -> tuple[int, int]:
+    """Resident kB of a process and all its descendants (a pull's worker processes), and how
+    many processes these are."""
+    total, count, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+            count += 1
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
-    return total
+    return total, count
 
 
-def sh(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+# (epoch seconds, resident kB of the process tree, processes in it), every 0.1 s
+Samples = list[tuple[float, int, int]]
+
+
+def sh(
+    args: list[str], env: dict[str, str] | None = None, samples: Samples | None = None
+) -> tuple[float, float]:
     """Run a command; (wall seconds, peak RSS in MB of that process and its children together,
-    sampled every 0.1 s, or the process's own peak if that is higher)."""
+    sampled every 0.1 s, or the process's own peak if that is higher). ``samples`` gets every
+    sample."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     peak = 0
@@ -76,7 +86,10 @@ def sh(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float
     def sample() -> None:
         nonlocal peak
         while not done.wait(0.1):
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, count = _tree_rss(proc.pid)
+            peak = max(peak, rss)
+            if samples is not None:
+                samples.append((time.time(), rss, count))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -181,7 +194,9 @@ def runs_since(url: str, after: int) -> list[dict[str, Any]]:
     return rows
 
 
-def pull(url: str, folder: Path) -> tuple[float, float, list[dict[str, Any]]]:
+def pull(
+    url: str, folder: Path, samples: Samples | None = None
+) -> tuple[float, float, list[dict[str, Any]]]:
     env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
     before = max((r["id"] for r in runs_since(url, 0)), default=0)
     sim = Simulator(folder)
@@ -189,10 +204,38 @@ def pull(url: str, folder: Path) -> tuple[float, float, list[dict[str, Any]]]:
         seconds, rss = sh(
             eduhub("pull", "--all", "--config", str(folder / "sources.bench.yaml"), "--quiet"),
             env,
+            samples,
         )
     finally:
         sim.stop()
     return seconds, rss, runs_since(url, before)
+
+
+def _epoch(moment: datetime) -> float:
+    """A run record's time (SQLite gives it back without its zone: UTC) in epoch seconds."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def stage_memory(samples: Samples, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Peak RSS of the pull's process tree while the file drops ran and while the other sources
+    ran (from the run records' start and end), and the most processes seen in each stage: the
+    worker processes stop after the last file drop."""
+    stages: dict[str, Any] = {}
+    for stage, chosen in (
+        ("file_drops", [r for r in runs if r["connector"] in FILE_SOURCES]),
+        ("other_sources", [r for r in runs if r["connector"] not in FILE_SOURCES]),
+    ):
+        start = min(_epoch(r["started_at"]) for r in chosen)
+        end = max(_epoch(r["finished_at"]) for r in chosen)
+        inside = [(rss, count) for at, rss, count in samples if start <= at <= end]
+        stages[stage] = {
+            "peak_rss_mb": round(max((rss for rss, _ in inside), default=0) / 1024),
+            "processes": max((count for _, count in inside), default=0),
+        }
+    stages["other_over_file_drops"] = round(
+        stages["other_sources"]["peak_rss_mb"] / max(stages["file_drops"]["peak_rss_mb"], 1), 2
+    )
+    return stages
 
 
 def bench_backend(
@@ -204,7 +247,8 @@ def bench_backend(
     with database(backend, work) as url:
         env = {**os.environ, "EDUHUB_DATABASE_URL": url, "EDUHUB_ID_HASH_KEY": KEY}
         sh(eduhub("init"), env)
-        full_s, full_rss, full_runs = pull(url, work / "province")
+        samples: Samples = []
+        full_s, full_rss, full_runs = pull(url, work / "province", samples)
         before = set(drop_files(work / "province"))
         sh(eduhub("synth", "--next-period", str(work / "province"), "--workers", "2"))
         # The month's new files (complete snapshots of the registry and teachers among them)
@@ -235,6 +279,8 @@ def bench_backend(
         "month_files_parse_s": round(month_parse_s, 1),
         "month_files_parse_over_full": round(month_parse_s / full_s, 3),
         "peak_rss_mb": round(max(full_rss, inc_rss)),
+        # the full pull's peak while the file drops ran and while the other sources did
+        "full_pull_stages": stage_memory(samples, full_runs),
         "per_connector_s": {r["connector"]: r["counts"]["seconds"] for r in full_runs},
         # Per source: incremental seconds / full seconds, and the share of its records the
         # month changed (a floor for that ratio when a changed record costs what it does in
@@ -306,6 +352,15 @@ def main() -> None:
             f"{r['ratio_to_python_calamine']:>10}{r['incremental_s']:>8}"
             f"{r['incremental_over_full']:>10}{r['peak_rss_mb']:>8}"
             f"{r['month_files_parse_over_full']:>18}"
+        )
+    for r in results:
+        stages = r["full_pull_stages"]
+        files, others = stages["file_drops"], stages["other_sources"]
+        print(
+            f"{r['backend']}: full pull's peak RSS while the file drops ran "
+            f"{files['peak_rss_mb']} MB ({files['processes']} processes), while the others ran "
+            f"{others['peak_rss_mb']} MB ({others['processes']} processes): "
+            f"{stages['other_over_file_drops']}x"
         )
 
 
